@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""lava_backprop: neuromorphic backpropagation (nBP) as Lava processes.
+
+The integer reference engine, datasets and training loop live here; the Lava
+circuit is built from the processes in `lava_backprop.procs`.
+"""
+
+import logging
+
+from lava_backprop.engine import Engine, available_engines, make_engine
+from lava_backprop.errors import (
+    CheckpointError,
+    DataError,
+    EngineError,
+    LabelError,
+    LavaBackpropError,
+    ShapeError,
+    SpikeError,
+    WeightError,
+)
+from lava_backprop.metrics import classification_metrics
+from lava_backprop.params import CIRCUIT, CircuitConstants, NetworkSize
+from lava_backprop.weights import STORE_NAMES, glorot_init
+
+__version__ = "0.1.0"
+
+#: Lava ProcessModel tags of the two precisions.
+TAG_FLOAT = "floating_pt"
+TAG_FIXED = "fixed_pt"
+
+__all__ = [
+    "CIRCUIT",
+    "CheckpointError",
+    "CircuitConstants",
+    "DataError",
+    "Engine",
+    "EngineError",
+    "LabelError",
+    "LavaBackpropError",
+    "NetworkSize",
+    "STORE_NAMES",
+    "ShapeError",
+    "SpikeError",
+    "TAG_FIXED",
+    "TAG_FLOAT",
+    "WeightError",
+    "available_engines",
+    "classification_metrics",
+    "glorot_init",
+    "make_engine",
+    "__version__",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The engine interface shared by every way of running nBP.
+
+An engine owns the four weight stores of one 3-layer network and runs nBP
+samples on them: the integer reference in numpy, and the Lava and Loihi
+circuits. Each must produce the same spikes and weights for the same input.
+"""
+
+import abc
+import importlib
+
+import numpy as np
+
+from lava_backprop.errors import EngineError, LabelError, ShapeError, SpikeError
+from lava_backprop.weights import STORE_NAMES, check_stores
+
+__all__ = [
+    "Engine",
+    "ENGINES",
+    "make_engine",
+    "available_engines",
+    "check_spikes",
+    "check_targets",
+]
+
+# name -> "module:Class"; imported only when asked for, so that the
+# reference engine never imports Lava.
+ENGINES: dict[str, str] = {
+    "reference": "lava_backprop.reference:ReferenceEngine",
+    "dense": "lava_backprop.reference:DenseEngine",
+}
+
+
+def available_engines() -> list[str]:
+    """Names accepted by `make_engine`."""
+    return sorted(ENGINES)
+
+
+def make_engine(name: str, w1, w2, w2t_pos=None, w2t_neg=None, **options) -> "Engine":
+    """Build the engine called ``name`` on the given weight stores.
+
+    Parameters
+    ----------
+    name : str
+        One of `available_engines`.
+    w1 : array_like of int, shape (n_hid, n_in)
+    w2 : array_like of int, shape (n_out, n_hid)
+    w2t_pos : array_like of int, shape (n_hid, n_out), optional
+        The +W2^T store; defaults to ``w2.T``.
+    w2t_neg : array_like of int, shape (n_hid, n_out), optional
+        The -W2^T store; defaults to ``clip(-w2.T, -256, 254)``.
+    **options
+        Passed to the engine's constructor.
+
+    Example
+    -------
+    >>> import numpy as np, lava_backprop as lb
+    >>> w1, w2 = lb.glorot_init(lb.NetworkSize(4, 3, 2), seed=0)
+    >>> with lb.make_engine("reference", w1, w2) as engine:
+    ...     o, z = engine.predict(np.eye(4, dtype=np.uint8))
+    """
+    if name not in ENGINES:
+        raise EngineError(f"unknown engine {name!r}; choose one of {available_engines()}")
+    module_name, cls_name = ENGINES[name].split(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    return cls(w1, w2, w2t_pos, w2t_neg, **options)
+
+
+def check_spikes(X, n_in: int, name: str = "X") -> np.ndarray:
+    """Validate a batch of binary input vectors and return it as uint8.
+
+    Raises
+    ------
+    ShapeError
+        If ``X`` is not of shape (n, n_in).
+    SpikeError
+        If ``X`` holds a value other than 0 and 1.
+    """
+    arr = np.asarray(X)
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        raise ShapeError(f"{name} must have shape (n_samples, {n_in}), got {arr.shape}")
+    if arr.dtype == bool:
+        return arr.astype(np.uint8)
+    if not np.issubdtype(arr.dtype, np.number):
+        raise SpikeError(f"{name} must be numeric 0/1 spikes, got dtype {arr.dtype}")
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise SpikeError(
+            f"{name} must hold spikes 0 or 1; {int(bad.sum())} value(s) are not, "
+            f"first at index {idx}: {arr[idx]!r}"
+        )
+    return arr.astype(np.uint8)
+
+
+def check_targets(T, n_samples: int, n_out: int) -> np.ndarray:
+    """Validate targets and return them one-hot as uint8 of shape (n, n_out).
+
+    ``T`` is either one-hot of shape (n, n_out) or integer labels of shape (n,)
+    in ``[0, n_out)``.
+
+    Raises
+    ------
+    ShapeError
+        If ``T`` does not have n_samples rows or the right width.
+    LabelError
+        If a label is out of range or a row is not one-hot.
+    """
+    arr = np.asarray(T)
+    if arr.ndim == 1:
+        if arr.shape[0] != n_samples:
+            raise ShapeError(f"T has {arr.shape[0]} labels for {n_samples} samples")
+        if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+            raise LabelError(f"labels must be integers, got dtype {arr.dtype}")
+        bad = (arr < 0) | (arr >= n_out)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise LabelError(f"labels must lie in [0, {n_out}); label {arr[i]} at sample {i} does not")
+        onehot = np.zeros((n_samples, n_out), dtype=np.uint8)
+        onehot[np.arange(n_samples), arr] = 1
+        return onehot
+    if arr.ndim != 2 or arr.shape != (n_samples, n_out):
+        raise ShapeError(f"T must have shape ({n_samples}, {n_out}) or ({n_samples},), got {arr.shape}")
+    onehot = check_spikes(arr, n_out, name="T")
+    rows = onehot.sum(axis=1)
+    if (rows != 1).any():
+        i = int(np.argmax(rows != 1))
+        raise LabelError(f"T must be one-hot; row {i} has {int(rows[i])} ones")
+    return onehot
+
+
+class Engine(abc.ABC):
+    """A 3-layer nBP network ``x -> h -> o`` with its four weight stores.
+
+    Training a sample runs the circuit's 12 phases: forward pass, output error,
+    backward pass with the stores as they were before the sample, then W2 and
+    W1 potentiation and depression by one LSB with saturation. Prediction
+    runs the 4-phase inference circuit with fixed weights.
+
+    Parameters
+    ----------
+    w1, w2, w2t_pos, w2t_neg : array_like of int
+        Initial stores; see `make_engine`. They are copied.
+
+    Notes
+    -----
+    Engines are context managers; `close` releases what they hold (a Lava
+    runtime, hardware) and is safe to call twice.
+    """
+
+    name: str = ""
+
+    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None):
+        self.size, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
+        self._closed = False
+        self._load(stores)
+
+    @abc.abstractmethod
+    def _load(self, stores: dict[str, np.ndarray]) -> None:
+        """Take validated int32 copies of the stores."""
+
+    @abc.abstractmethod
+    def _train(self, X: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Train on validated samples; return the forward pass (o, z)."""
+
+    @abc.abstractmethod
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Infer validated samples; return (o, z)."""
+
+    @abc.abstractmethod
+    def _weights(self) -> dict[str, np.ndarray]:
+        """Current stores as int arrays."""
+
+    def train(self, X, T) -> tuple[np.ndarray, np.ndarray]:
+        """Train on samples in order, one nBP step (12 phases) each.
+
+        Parameters
+        ----------
+        X : array_like of 0/1, shape (n, n_in)
+        T : array_like, shape (n, n_out) one-hot, or (n,) integer labels
+
+        Returns
+        -------
+        o : ndarray of uint8, shape (n, n_out)
+            Output spikes of each sample's forward pass (phase 3).
+        z : ndarray of int32, shape (n, n_out)
+            Membrane read-out ``W2 h`` of that forward pass.
+        """
+        self._check_open()
+        X = check_spikes(X, self.size.n_in)
+        T = check_targets(T, X.shape[0], self.size.n_out)
+        return self._train(X, T)
+
+    def predict(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Forward pass with fixed weights: ``o = [W2 [W1 x > 512] > 512]``.
+
+        Returns
+        -------
+        o : ndarray of uint8, shape (n, n_out)
+        z : ndarray of int32, shape (n, n_out)
+            Membrane read-out ``W2 h``.
+        """
+        self._check_open()
+        return self._predict(check_spikes(X, self.size.n_in))
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The four stores as fresh int32 arrays under `STORE_NAMES`."""
+        self._check_open()
+        stores = self._weights()
+        return {k: np.array(stores[k], dtype=np.int32) for k in STORE_NAMES}
+
+    def close(self) -> None:
+        """Release resources; later calls other than `close` raise EngineError."""
+        self._closed = True
+
+    def _check_open(self):
+        if self._closed:
+            raise EngineError(f"the {self.name} engine is closed")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self.size} {state}>"
+

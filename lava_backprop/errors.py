@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Exceptions raised by lava_backprop.
+
+Every error the library raises on purpose derives from `LavaBackpropError`;
+errors about a value the caller passed also derive from `ValueError`, so
+``except ValueError`` keeps working for code that does not know this package.
+"""
+
+__all__ = [
+    "LavaBackpropError",
+    "ShapeError",
+    "SpikeError",
+    "LabelError",
+    "WeightError",
+    "DataError",
+    "CheckpointError",
+    "EngineError",
+]
+
+
+class LavaBackpropError(Exception):
+    """Root of every exception raised by lava_backprop."""
+
+
+class ShapeError(LavaBackpropError, ValueError):
+    """An array argument has the wrong number of dimensions or sizes."""
+
+
+class SpikeError(LavaBackpropError, ValueError):
+    """A spike array holds values other than 0 and 1."""
+
+
+class LabelError(LavaBackpropError, ValueError):
+    """Labels or targets are out of range or not one-hot."""
+
+
+class WeightError(LavaBackpropError, ValueError):
+    """A weight store holds odd, non-integer or out-of-range values."""
+
+
+class DataError(LavaBackpropError, OSError):
+    """A dataset file is missing, truncated, corrupt or cannot be fetched."""
+
+
+class CheckpointError(LavaBackpropError, ValueError):
+    """A checkpoint or run directory is missing, corrupt or inconsistent."""
+
+
+class EngineError(LavaBackpropError, RuntimeError):
+    """An engine is unknown, closed, or failed while running."""
