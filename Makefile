@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-3-Clause
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export VENV
+
+# Use the project's shared datasets when they sit beside the checkout.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/mnist),)
+export LAVA_BACKPROP_DATA ?= $(SHARED_DATA)
+endif
+
+DEMO_EPOCHS ?= 5
+
+.PHONY: help bootstrap demo test test-slow bench lint clean
+
+help:
+	@echo "make demo    set up, then train nBP on MNIST (reference engine) and print test metrics"
+	@echo "make test    set up, then run the test suite"
+	@echo "make bench   benchmarks (samples/s of the engines)"
+	@echo "make lint    ruff"
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+demo: bootstrap
+	$(BIN)/lava-backprop train --dataset mnist20 --epochs $(DEMO_EPOCHS) --out runs/demo --overwrite
+
+test: bootstrap
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-slow: bootstrap
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+bench: bootstrap
+	$(BIN)/python benchmarks/bench_reference.py
+
+lint: bootstrap
+	$(BIN)/ruff check lava_backprop tests benchmarks
+	$(BIN)/ruff format --check lava_backprop tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

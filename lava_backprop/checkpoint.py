@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Run directories: checkpoints, configuration and metrics on disk.
+
+A run directory holds::
+
+    config.json                  what was trained (dataset, sizes, seed, ...)
+    metrics.json                 one entry per finished epoch
+    checkpoints/epoch_NNN.npz    the four stores, epoch and RNG state
+    plots/*.png
+
+Every file is written under a temporary name and moved into place, so an
+interrupted write never damages what was saved before.
+"""
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lava_backprop.errors import CheckpointError
+from lava_backprop.weights import STORE_NAMES, check_stores
+
+__all__ = [
+    "Checkpoint",
+    "atomic_write_json",
+    "save_checkpoint",
+    "load_checkpoint",
+    "latest_checkpoint",
+    "read_json",
+]
+
+_CKPT = re.compile(r"epoch_(\d+)\.npz$")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded checkpoint.
+
+    Attributes
+    ----------
+    stores : dict of str to ndarray
+        The four weight stores (int32).
+    epoch : int
+        Epochs completed.
+    rng_state : dict
+        State of the run's random generator after that epoch.
+    config : dict
+        The run's configuration.
+    path : Path
+    """
+
+    stores: dict
+    epoch: int
+    rng_state: dict
+    config: dict
+    path: Path
+
+
+def _atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def atomic_write_json(path: os.PathLike, obj) -> None:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    _atomic(Path(path), lambda f: f.write((json.dumps(obj, indent=2) + "\n").encode()))
+
+
+def read_json(path: os.PathLike):
+    """Read a JSON file, raising CheckpointError if it is unreadable."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: file not found") from None
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{path}: not valid JSON ({err})") from None
+
+
+def save_checkpoint(run_dir: os.PathLike, epoch: int, stores: dict, rng_state: dict, config: dict) -> Path:
+    """Save ``checkpoints/epoch_{epoch:03d}.npz`` in ``run_dir``; return its path."""
+    path = Path(run_dir) / "checkpoints" / f"epoch_{epoch:03d}.npz"
+    arrays = {k: np.asarray(stores[k], dtype=np.int16) for k in STORE_NAMES}
+    meta = {"epoch": epoch, "rng_state": rng_state, "config": config}
+    _atomic(path, lambda f: np.savez_compressed(f, meta=np.array(json.dumps(meta)), **arrays))
+    return path
+
+
+def latest_checkpoint(run_dir: os.PathLike) -> Path | None:
+    """Checkpoint of the highest epoch in ``run_dir``, or None."""
+    found = []
+    for p in (Path(run_dir) / "checkpoints").glob("epoch_*.npz"):
+        m = _CKPT.search(p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    return max(found)[1] if found else None
+
+
+def load_checkpoint(path: os.PathLike) -> Checkpoint:
+    """Load and validate a checkpoint file, or the latest one of a run directory.
+
+    Raises
+    ------
+    CheckpointError
+        If there is no checkpoint, or it is unreadable, incomplete or holds
+        invalid weights.
+    """
+    path = Path(path)
+    if path.is_dir():
+        found = latest_checkpoint(path)
+        if found is None:
+            raise CheckpointError(f"{path}: run directory has no checkpoints/epoch_*.npz")
+        path = found
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in ("meta", *STORE_NAMES) if k not in npz.files]
+            if missing:
+                raise CheckpointError(f"{path}: checkpoint lacks {missing}")
+            arrays = {k: npz[k] for k in STORE_NAMES}
+            meta = json.loads(str(npz["meta"]))
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: file not found") from None
+    except Exception as err:  # zipfile, zlib, numpy and JSON errors alike
+        raise CheckpointError(f"{path}: unreadable checkpoint ({type(err).__name__}: {err})") from None
+    try:
+        _, stores = check_stores(*(arrays[k] for k in STORE_NAMES))
+    except ValueError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    return Checkpoint(
+        stores=stores, epoch=int(meta["epoch"]), rng_state=meta["rng_state"], config=meta["config"], path=path
+    )

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Command line: ``lava-backprop train | evaluate``."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from lava_backprop import __version__
+from lava_backprop.data import ENCODINGS, SPLITS
+from lava_backprop.engine import available_engines
+from lava_backprop.errors import LavaBackpropError
+from lava_backprop.training import evaluate_checkpoint, train_run
+
+__all__ = ["main"]
+
+logger = logging.getLogger("lava_backprop")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lava-backprop", description="Neuromorphic backpropagation (nBP) on Lava and Loihi."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--engine", default="reference", choices=available_engines())
+    common.add_argument("--data-dir", type=Path, help="dataset directory searched first")
+
+    train = sub.add_parser("train", parents=[common], help="train a network, one checkpoint per epoch")
+    train.add_argument("--dataset", default="mnist20", choices=sorted(ENCODINGS))
+    train.add_argument("--epochs", type=_positive, default=1, help="total epochs (including resumed ones)")
+    train.add_argument("--samples", type=_positive, help="train on the first N training images only")
+    train.add_argument("--test-samples", type=_positive, help="evaluate on the first N test images only")
+    train.add_argument("--hidden", type=_positive, default=400, help="hidden layer size (default 400)")
+    train.add_argument("--seed", type=_non_negative, default=0)
+    train.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
+    mode = train.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue the run in --out")
+    mode.add_argument("--overwrite", action="store_true", help="discard a run already in --out")
+    train.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    ev = sub.add_parser("evaluate", parents=[common], help="metrics of a checkpoint on a dataset split")
+    ev.add_argument("checkpoint", type=Path, help="checkpoint .npz or run directory (latest checkpoint)")
+    ev.add_argument("--dataset", choices=sorted(ENCODINGS), help="default: the checkpoint's dataset")
+    ev.add_argument("--split", default="test", choices=SPLITS)
+    ev.add_argument("--samples", type=_positive, help="evaluate the first N images only")
+    ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return parser
+
+
+def _pct(m: dict) -> str:
+    return (
+        f"exact match {100 * m['exact_match']:.2f} %  argmax(o) {100 * m['argmax_o']:.2f} %  "
+        f"argmax(z) {100 * m['argmax_z']:.2f} %  MSE {m['mse']:.4f}"
+    )
+
+
+def _print_epoch(m: dict) -> None:
+    tqdm.write(f"epoch {m['epoch']:3d}  test: {_pct(m['test'])}  ({m['samples_per_s']:.0f} samples/s)")
+
+
+def _cmd_train(args) -> int:
+    history = train_run(
+        args.out,
+        dataset=args.dataset,
+        epochs=args.epochs,
+        samples=args.samples,
+        test_samples=args.test_samples,
+        hidden=args.hidden,
+        seed=args.seed,
+        engine=args.engine,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        on_epoch=_print_epoch,
+    )
+    if not history:
+        print(f"{args.out} has no finished epoch")
+        return 1
+    best = max(history, key=lambda m: m["test"]["argmax_z"])
+    print(f"best test argmax(z): {100 * best['test']['argmax_z']:.2f} % at epoch {best['epoch']}")
+    print(f"metrics:     {args.out / 'metrics.json'}")
+    print(f"checkpoints: {args.out / 'checkpoints'}")
+    print(f"plots:       {args.out / 'plots'}")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    m = evaluate_checkpoint(
+        args.checkpoint,
+        dataset=args.dataset,
+        split=args.split,
+        samples=args.samples,
+        engine=args.engine,
+        data_dir=args.data_dir,
+    )
+    if args.json:
+        print(json.dumps(m, indent=2))
+    else:
+        print(f"{m['checkpoint']} (epoch {m['epoch']}) on {m['dataset']} {m['split']}, {m['n']} samples:")
+        print(f"  {_pct(m)}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        return {"train": _cmd_train, "evaluate": _cmd_evaluate}[args.command](args)
+    except (LavaBackpropError, ValueError) as err:
+        print(f"lava-backprop {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        logger.removeHandler(handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

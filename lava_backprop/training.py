@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Training and evaluation runs: epochs, shuffling, checkpoints, metrics, plots.
+
+One epoch presents the training samples once, in an order drawn from the
+run's generator, one nBP sample at a time (batch 1, online). After every
+epoch the run saves a checkpoint, evaluates the test split and appends to
+``metrics.json``; `train_run` with ``resume=True`` continues from the last
+checkpoint with the same generator state, so an interrupted run ends with the
+same weights as one that was never interrupted.
+"""
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from lava_backprop.checkpoint import (
+    atomic_write_json,
+    latest_checkpoint,
+    load_checkpoint,
+    read_json,
+    save_checkpoint,
+)
+from lava_backprop.data import load_dataset
+from lava_backprop.engine import make_engine
+from lava_backprop.errors import CheckpointError
+from lava_backprop.metrics import classification_metrics
+from lava_backprop.params import NetworkSize
+from lava_backprop.plotting import plot_learning_curves, plot_weight_histograms
+from lava_backprop.rng import check_random_state
+from lava_backprop.weights import glorot_init
+
+__all__ = ["train_run", "evaluate_checkpoint", "CHUNK"]
+
+logger = logging.getLogger(__name__)
+
+#: Samples handed to the engine per call; the progress bar moves per chunk.
+CHUNK = 2000
+
+# Keys that must match for --resume to continue the same run.
+_RUN_KEYS = ("dataset", "hidden", "seed", "samples")
+
+
+def _subset(ds, n):
+    if n is None:
+        return ds.X, ds.T
+    if not 1 <= n <= len(ds):
+        raise ValueError(f"samples must be in [1, {len(ds)}] for {ds.name} {ds.split}, got {n}")
+    return ds.X[:n], ds.T[:n]
+
+
+def _prepare_dir(out: Path, resume: bool, overwrite: bool) -> None:
+    has_run = (out / "metrics.json").exists() or latest_checkpoint(out) is not None
+    if has_run and not (resume or overwrite):
+        raise CheckpointError(
+            f"{out} already holds a run; pass resume to continue it, overwrite to start again, "
+            "or choose another output directory"
+        )
+    if overwrite and not resume:
+        for name in ("checkpoints", "plots"):
+            shutil.rmtree(out / name, ignore_errors=True)
+        for name in ("metrics.json", "config.json"):
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _write_plots(out: Path, history: list, stores: dict, epoch: int) -> dict:
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    paths = {"learning_curves": plots / "learning_curves.png", "weights": plots / "weight_histograms.png"}
+    plot_learning_curves(history, paths["learning_curves"])
+    plot_weight_histograms(stores, paths["weights"], title=f"weights after epoch {epoch}")
+    return {k: str(v) for k, v in paths.items()}
+
+
+def train_run(
+    out: os.PathLike,
+    *,
+    dataset: str = "mnist20",
+    epochs: int = 1,
+    samples: int | None = None,
+    test_samples: int | None = None,
+    hidden: int = 400,
+    seed: int = 0,
+    engine: str = "reference",
+    resume: bool = False,
+    overwrite: bool = False,
+    data_dir=None,
+    progress: bool = True,
+    on_epoch=None,
+) -> list[dict]:
+    """Train nBP for ``epochs`` epochs (in total, when resuming) into ``out``.
+
+    Parameters
+    ----------
+    out : path-like
+        Run directory; see `lava_backprop.checkpoint`.
+    dataset : str
+        Encoding name, e.g. ``"mnist20"``.
+    epochs : int
+        Total number of epochs the run should have when this call returns.
+    samples, test_samples : int, optional
+        Use only the first ``samples`` training / ``test_samples`` test images.
+    hidden : int
+        Hidden layer size.
+    seed : int
+        Seeds the initial weights and every epoch's shuffle (one generator).
+    engine : str
+        Engine name for `lava_backprop.make_engine`.
+    resume : bool
+        Continue the run in ``out`` from its latest checkpoint.
+    overwrite : bool
+        Discard a run already in ``out``.
+    data_dir : path-like, optional
+        Dataset directory searched first.
+    progress : bool
+        Show tqdm progress bars.
+    on_epoch : callable, optional
+        Called with each new ``metrics.json`` entry once it is saved.
+
+    Returns
+    -------
+    list of dict
+        The whole ``metrics.json`` history.
+    """
+    out = Path(out)
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    _prepare_dir(out, resume, overwrite)
+    config = {"dataset": dataset, "hidden": hidden, "seed": seed, "samples": samples, "engine": engine}
+    train = load_dataset(dataset, "train", data_dir)
+    test = load_dataset(dataset, "test", data_dir)
+    X_train, T_train = _subset(train, samples)
+    X_test, T_test = _subset(test, test_samples)
+    size = NetworkSize(train.n_inputs, hidden, train.n_classes)
+
+    ckpt_path = latest_checkpoint(out) if resume else None
+    history: list[dict] = []
+    if ckpt_path is not None:
+        ckpt = load_checkpoint(ckpt_path)
+        saved = ckpt.config
+        mismatch = {k: (saved.get(k), config[k]) for k in _RUN_KEYS if saved.get(k) != config[k]}
+        if mismatch:
+            raise CheckpointError(f"cannot resume {out}: settings differ from the saved run (saved, asked): {mismatch}")
+        rng = check_random_state(None)
+        rng.bit_generator.state = ckpt.rng_state
+        stores, start = ckpt.stores, ckpt.epoch
+        if (out / "metrics.json").exists():
+            history = [m for m in read_json(out / "metrics.json") if m["epoch"] <= start]
+        logger.info("resuming %s from epoch %d", out, start)
+    else:
+        rng = check_random_state(seed)
+        w1, w2 = glorot_init(size, rng)
+        stores, start = {"w1": w1, "w2": w2}, 0
+    atomic_write_json(out / "config.json", config | {"size": str(size)})
+
+    with make_engine(engine, **stores) as eng:
+        for epoch in range(start + 1, epochs + 1):
+            order = rng.permutation(X_train.shape[0])
+            tic = time.perf_counter()
+            o, z = _train_epoch(eng, X_train[order], T_train[order], f"epoch {epoch}/{epochs}", progress)
+            seconds = time.perf_counter() - tic
+            train_m = classification_metrics(o, z, T_train[order])
+            test_m = classification_metrics(*eng.predict(X_test), T_test)
+            stores = eng.weights()
+            save_checkpoint(out, epoch, stores, rng.bit_generator.state, config)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train": train_m,
+                    "test": test_m,
+                    "train_seconds": seconds,
+                    "samples_per_s": X_train.shape[0] / seconds,
+                    "engine": engine,
+                }
+            )
+            atomic_write_json(out / "metrics.json", history)
+            _write_plots(out, history, stores, epoch)
+            if on_epoch is not None:
+                on_epoch(history[-1])
+            logger.info(
+                "epoch %d: test argmax(z) %.2f %%, argmax(o) %.2f %%, %.0f samples/s",
+                epoch, 100 * test_m["argmax_z"], 100 * test_m["argmax_o"], history[-1]["samples_per_s"],
+            )
+    return history
+
+
+def _train_epoch(eng, X, T, desc: str, progress: bool):
+    n = X.shape[0]
+    o = np.empty((n, T.shape[1]), dtype=np.uint8)
+    z = np.empty((n, T.shape[1]), dtype=np.int32)
+    with tqdm(total=n, desc=desc, unit="sample", disable=not progress, leave=False) as bar:
+        for lo in range(0, n, CHUNK):
+            hi = min(lo + CHUNK, n)
+            o[lo:hi], z[lo:hi] = eng.train(X[lo:hi], T[lo:hi])
+            bar.update(hi - lo)
+    return o, z
+
+
+def evaluate_checkpoint(
+    checkpoint: os.PathLike,
+    *,
+    dataset: str | None = None,
+    split: str = "test",
+    samples: int | None = None,
+    engine: str = "reference",
+    data_dir=None,
+) -> dict:
+    """Metrics of a saved network on a dataset split.
+
+    Parameters
+    ----------
+    checkpoint : path-like
+        A checkpoint ``.npz`` or a run directory (its latest checkpoint).
+    dataset : str, optional
+        Defaults to the dataset the checkpoint was trained on.
+    split : {"test", "train"}
+    samples : int, optional
+        Evaluate the first ``samples`` images only.
+    engine : str
+        Engine that runs the inference.
+
+    Returns
+    -------
+    dict
+        The metrics of `classification_metrics`, plus ``checkpoint``, ``epoch``,
+        ``dataset`` and ``split``.
+    """
+    ckpt = load_checkpoint(checkpoint)
+    dataset = dataset or ckpt.config.get("dataset")
+    ds = load_dataset(dataset, split, data_dir)
+    X, T = _subset(ds, samples)
+    with make_engine(engine, **ckpt.stores) as eng:
+        metrics = classification_metrics(*eng.predict(X), T)
+    return metrics | {"checkpoint": str(ckpt.path), "epoch": ckpt.epoch, "dataset": dataset, "split": split}
