@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The engine interface: construction, validation of every input, lifecycle."""
+
+import numpy as np
+import pytest
+
+import lava_backprop as lb
+from lava_backprop.errors import EngineError, LabelError, ShapeError, SpikeError, WeightError
+
+W1 = np.zeros((3, 4), dtype=int)
+W2 = np.zeros((2, 3), dtype=int)
+
+
+@pytest.fixture(params=["reference", "dense"])
+def engine(request):
+    with lb.make_engine(request.param, W1, W2) as e:
+        yield e
+
+
+def test_unknown_engine_names_the_choices():
+    with pytest.raises(EngineError, match="unknown engine 'nope'.*reference"):
+        lb.make_engine("nope", W1, W2)
+
+
+def test_default_transposed_stores():
+    w2 = np.array([[-256, 254, 0], [2, -2, 100]])
+    with lb.make_engine("reference", W1, w2) as e:
+        w = e.weights()
+    np.testing.assert_array_equal(w["w2t_pos"], w2.T)
+    np.testing.assert_array_equal(w["w2t_neg"], [[254, -2], [-254, 2], [0, -100]])  # -(-256) saturates
+    assert all(v.dtype == np.int32 for v in w.values())
+
+
+def test_weights_are_copies():
+    with lb.make_engine("reference", W1, W2) as e:
+        e.weights()["w1"][:] = 100
+        assert (e.weights()["w1"] == 0).all()
+
+
+def test_input_weights_are_not_modified():
+    w1 = np.full((3, 4), 254)
+    w2 = np.full((2, 3), 100)
+    keep1, keep2 = w1.copy(), w2.copy()
+    with lb.make_engine("reference", w1, w2) as e:
+        e.train(np.ones((5, 4), dtype=np.uint8), np.zeros(5, dtype=int))
+    np.testing.assert_array_equal(w1, keep1)
+    np.testing.assert_array_equal(w2, keep2)
+
+
+def test_closed_engine_refuses_work():
+    e = lb.make_engine("reference", W1, W2)
+    e.close()
+    e.close()
+    with pytest.raises(EngineError, match="closed"):
+        e.predict(np.zeros((1, 4)))
+    assert "closed" in repr(e)
+
+
+def test_float_and_bool_inputs_are_accepted(engine):
+    X = np.array([[1.0, 0.0, 1.0, 0.0]])
+    o1, z1 = engine.predict(X)
+    o2, z2 = engine.predict(X.astype(bool))
+    np.testing.assert_array_equal(z1, z2)
+    assert o1.dtype == np.uint8 and z1.dtype == np.int32
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (np.zeros((2, 5)), ShapeError, r"X must have shape \(n_samples, 4\)"),
+        (np.zeros(4), ShapeError, "X must have shape"),
+        (np.array([[0, 1, 2, 0]]), SpikeError, r"spikes 0 or 1.*index \(0, 2\)"),
+        (np.array([[0, 0.5, 0, 0]]), SpikeError, "spikes 0 or 1"),
+        (np.array([["a", "b", "c", "d"]]), SpikeError, "numeric"),
+    ],
+)
+def test_bad_inputs(engine, bad, error, match):
+    with pytest.raises(error, match=match):
+        engine.predict(bad)
+    with pytest.raises(error, match=match):
+        engine.train(bad, np.zeros(bad.shape[0] if bad.ndim == 2 else 1, dtype=int))
+
+
+@pytest.mark.parametrize(
+    ("T", "error", "match"),
+    [
+        (np.array([2, 0]), LabelError, r"labels must lie in \[0, 2\); label 2 at sample 0"),
+        (np.array([-1, 0]), LabelError, "label -1"),
+        (np.array([0.0, 1.0]), LabelError, "integers"),
+        (np.array([0]), ShapeError, "1 labels for 2 samples"),
+        (np.array([[1, 1], [0, 1]]), LabelError, "row 0 has 2 ones"),
+        (np.array([[0, 0], [0, 1]]), LabelError, "row 0 has 0 ones"),
+        (np.array([[2, 0], [0, 1]]), SpikeError, "T must hold spikes 0 or 1"),
+        (np.zeros((2, 3), dtype=int), ShapeError, r"T must have shape \(2, 2\)"),
+    ],
+)
+def test_bad_targets(engine, T, error, match):
+    before = engine.weights()
+    with pytest.raises(error, match=match):
+        engine.train(np.ones((2, 4)), T)
+    for key, value in engine.weights().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_labels_and_one_hot_targets_train_alike():
+    rng = np.random.default_rng(0)
+    w1, w2 = lb.glorot_init(lb.NetworkSize(20, 10, 4), seed=rng)
+    X = rng.integers(0, 2, (50, 20))
+    y = rng.integers(0, 4, 50)
+    with lb.make_engine("reference", w1, w2) as a, lb.make_engine("reference", w1, w2) as b:
+        a.train(X, y)
+        b.train(X, np.eye(4, dtype=int)[y])
+        for key in lb.STORE_NAMES:
+            np.testing.assert_array_equal(a.weights()[key], b.weights()[key])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"w1": np.full((3, 4), 3)}, WeightError, r"w1 has odd weights.*index \(0, 0\)"),
+        ({"w1": np.full((3, 4), 256)}, WeightError, r"w1 has weights outside \[-256, 254\]"),
+        ({"w2": np.full((2, 3), -258)}, WeightError, "w2 has weights outside"),
+        ({"w2": np.full((2, 3), 2.5)}, WeightError, "w2 has non-integer"),
+        ({"w2": np.full((2, 3), np.nan)}, WeightError, "w2 has non-integer"),
+        ({"w2": np.zeros((2, 3), dtype=bool)}, WeightError, "real integers"),
+        ({"w2": np.zeros((2, 5))}, ShapeError, r"w2 must have shape \(n_out, n_hid\)"),
+        ({"w1": np.zeros(4)}, ShapeError, "must be 2-D"),
+        ({"w2t_pos": np.zeros((2, 3))}, ShapeError, r"w2t_pos must have shape \(3, 2\)"),
+        ({"w2t_neg": np.full((3, 2), 7)}, WeightError, "w2t_neg has odd"),
+    ],
+)
+def test_bad_weights(kwargs, error, match):
+    args = {"w1": W1, "w2": W2} | kwargs
+    with pytest.raises(error, match=match):
+        lb.make_engine("reference", **args)
+
+
+def test_float_weights_with_integer_values_are_accepted():
+    with lb.make_engine("reference", W1.astype(float) + 2.0, W2.astype(np.float32)) as e:
+        assert (e.weights()["w1"] == 2).all()

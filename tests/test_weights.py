@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Initialisation, circuit constants and random state."""
+
+import numpy as np
+import pytest
+
+import lava_backprop as lb
+from lava_backprop.rng import check_random_state
+from lava_backprop.weights import saturate
+
+
+def test_thresholds_follow_from_gate_weights():
+    assert lb.CIRCUIT.act_threshold == 512
+    assert lb.CIRCUIT.lower_threshold == 0
+    assert lb.CIRCUIT.upper_threshold == 1024
+    # A closed population would need more input than exists (ALGORITHM.md §2).
+    assert lb.CIRCUIT.fires_above(0) == 9216
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.0, True, None])
+def test_network_size_rejects_bad_sizes(bad):
+    with pytest.raises(lb.ShapeError, match="n_hid must be a positive int"):
+        lb.NetworkSize(4, bad, 2)
+
+
+def test_glorot_init_follows_the_recipe():
+    size = lb.NetworkSize(400, 400, 10)
+    w1, w2 = lb.glorot_init(size, seed=0)
+    assert w1.shape == (400, 400) and w2.shape == (10, 400)
+    for w in (w1, w2):
+        assert w.dtype == np.int32
+        assert (w % 2 == 0).all()
+        assert np.abs(w).max() <= 240
+    # Standard deviation sqrt(2 / (fan_in + fan_out)) * 1024, less the truncation.
+    assert w1.std() == pytest.approx(np.sqrt(2 / 800) * 1024, rel=0.03)
+    assert w2.std() == pytest.approx(np.sqrt(2 / 410) * 1024, rel=0.05)
+    # W2's wide spread reaches the clip at +-240.
+    assert (np.abs(w2) == 240).any()
+
+
+def test_glorot_init_rounds_toward_zero():
+    rng = np.random.default_rng(9)
+    std1 = np.sqrt(2 / (6 + 5)) * 1024
+    raw = rng.normal(0, std1, size=(5, 6))
+    w1, _ = lb.glorot_init(lb.NetworkSize(6, 5, 3), seed=np.random.default_rng(9))
+    want = 2 * np.trunc(np.clip(raw, -240, 240) / 2)
+    np.testing.assert_array_equal(w1, want)
+    assert (np.abs(w1) <= np.abs(raw)).all()
+
+
+def test_glorot_init_is_reproducible_and_seed_dependent():
+    size = lb.NetworkSize(20, 10, 5)
+    a = lb.glorot_init(size, seed=1)
+    b = lb.glorot_init(size, seed=1)
+    c = lb.glorot_init(size, seed=2)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert (a[0] != c[0]).any()
+
+
+def test_saturate_clips_in_place():
+    w = np.array([-260, -256, 0, 254, 256])
+    out = saturate(w)
+    assert out is w
+    np.testing.assert_array_equal(w, [-256, -256, 0, 254, 254])
+
+
+def test_check_random_state():
+    g = np.random.default_rng(0)
+    assert check_random_state(g) is g
+    assert check_random_state(5).integers(1000) == np.random.default_rng(5).integers(1000)
+    with pytest.raises(ValueError, match="seed must be"):
+        check_random_state("seed")
+    with pytest.raises(ValueError, match="non-negative"):
+        check_random_state(-1)
