@@ -53,7 +53,7 @@ def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> 
     """Histogram of each of the four weight stores over the plastic range."""
     fig = Figure(figsize=(10, 6), layout="constrained")
     bins = np.arange(CIRCUIT.w_min - 1, CIRCUIT.w_max + 3, 8)
-    for ax, name in zip(fig.subplots(2, 2).flat, STORE_NAMES):
+    for ax, name in zip(fig.subplots(2, 2).flat, STORE_NAMES, strict=True):
         w = np.asarray(stores[name]).ravel()
         ax.hist(w, bins=bins, color="C0")
         sat = np.mean((w == CIRCUIT.w_min) | (w == CIRCUIT.w_max))

@@ -6,6 +6,8 @@
 #
 # Looked for, in order: $PYTHON, python3.10 on PATH, pyenv's installed 3.10.x,
 # `uv python find 3.10`.
+#
+# bootstrap.sh --check   exit 0 if .venv is up to date, 3 if not; change nothing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 venv=${VENV:-.venv}
@@ -36,6 +38,10 @@ find_python() {
 want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 if [ -x "$venv/bin/python" ] && is_310 "$venv/bin/python" && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "bootstrap: $venv is missing or out of date" >&2
+  exit 3
 fi
 
 if ! python=$(find_python); then

@@ -191,5 +191,5 @@ def test_predict_equals_dense_engine_on_random_network():
     w1, w2 = lb.glorot_init(lb.NetworkSize(50, 30, 10), seed=rng)
     X = (rng.random((200, 50)) < 0.3).astype(np.uint8)
     with lb.make_engine("reference", w1, w2) as ref, lb.make_engine("dense", w1, w2) as dense:
-        for got, want in zip(ref.predict(X), dense.predict(X)):
+        for got, want in zip(ref.predict(X), dense.predict(X), strict=True):
             np.testing.assert_array_equal(got, want)

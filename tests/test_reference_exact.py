@@ -22,7 +22,7 @@ def transcription(W1, W2, P, M, X, T):
     W1, W2, P, M = (np.array(a, dtype=object) for a in (W1, W2, P, M))
     counter = {f"{k}_{e}": 0 for k in ("W1", "W2", "P", "M") for e in ("hi", "lo")}
     outs = []
-    for x, t in zip(X, T):
+    for x, t in zip(X, T, strict=True):
         x = np.array(x, dtype=object)
         t = np.array(t, dtype=bool)
         # 1.

@@ -15,10 +15,10 @@ way when read; a bad file in the cache is fetched again, a bad file anywhere
 else is reported and left untouched.
 """
 
+import http.client
 import logging
 import os
 import tempfile
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,9 +133,13 @@ def _download(url: str, dest: Path, timeout: float) -> None:
             desc=f"download {dest.name.split('.', 1)[0]}",
             leave=False,
         ) as bar:
+            received = 0
             while chunk := resp.read(1 << 16):
                 out.write(chunk)
+                received += len(chunk)
                 bar.update(len(chunk))
+    if total and received != int(total):
+        raise DataError(f"connection closed after {received} of {total} bytes")
 
 
 def fetch_file(source: DataSource, name: str, mirrors=None, timeout: float = 60.0) -> Path:
@@ -167,7 +171,7 @@ def fetch_file(source: DataSource, name: str, mirrors=None, timeout: float = 60.
                 raise DataError(f"checksum mismatch (MD5 of contents {digest}, expected {source.md5[name]})")
             os.replace(tmp, dest)
             return dest
-        except (urllib.error.URLError, OSError, ValueError) as err:
+        except (OSError, ValueError, http.client.HTTPException) as err:
             reason = str(err).replace(str(tmp), "download")
             failures.append(f"{url}: {reason}")
             logger.warning("download failed: %s: %s", url, reason)

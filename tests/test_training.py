@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Training runs: files written, resume, refusal to overwrite, evaluation."""
+
+import json
+
+import numpy as np
+import pytest
+
+import lava_backprop as lb
+from lava_backprop.checkpoint import load_checkpoint, save_checkpoint
+from lava_backprop.data import load_dataset
+from lava_backprop.errors import CheckpointError
+from lava_backprop.training import evaluate_checkpoint, train_run
+
+SMALL = {"dataset": "mnist20", "samples": 1500, "test_samples": 500, "hidden": 40, "seed": 3, "progress": False}
+
+
+def strip_timing(history):
+    return [{k: v for k, v in m.items() if k not in ("train_seconds", "samples_per_s")} for m in history]
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, data_root):
+    out = tmp_path_factory.mktemp("full")
+    history = train_run(out, epochs=3, data_dir=data_root, **SMALL)
+    return out, history
+
+
+def test_run_writes_metrics_checkpoints_and_plots(full_run):
+    out, history = full_run
+    assert [m["epoch"] for m in history] == [1, 2, 3]
+    assert json.loads((out / "metrics.json").read_text()) == history
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "epoch_001.npz",
+        "epoch_002.npz",
+        "epoch_003.npz",
+    ]
+    for name in ("learning_curves.png", "weight_histograms.png"):
+        assert (out / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    config = json.loads((out / "config.json").read_text())
+    assert config["size"] == "400-40-10" and config["seed"] == 3
+    # It learns: far above the 10 % of chance after three small epochs.
+    assert history[-1]["test"]["argmax_z"] > 0.6
+
+
+def test_checkpoint_replays_the_run(full_run, data_root):
+    """Epoch 1's checkpoint equals training the reference engine by hand."""
+    out, _ = full_run
+    rng = np.random.default_rng(SMALL["seed"])
+    w1, w2 = lb.glorot_init(lb.NetworkSize(400, 40, 10), rng)
+    train = load_dataset("mnist20", "train", data_root)
+    order = rng.permutation(SMALL["samples"])
+    with lb.make_engine("reference", w1, w2) as e:
+        e.train(train.X[: SMALL["samples"]][order], train.labels[: SMALL["samples"]][order])
+        want = e.weights()
+    ckpt = load_checkpoint(out / "checkpoints" / "epoch_001.npz")
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(ckpt.stores[key], want[key])
+    assert ckpt.rng_state == rng.bit_generator.state
+
+
+def test_resume_equals_uninterrupted(full_run, tmp_path, data_root):
+    out_full, history_full = full_run
+    train_run(tmp_path, epochs=1, data_dir=data_root, **SMALL)
+    history = train_run(tmp_path, epochs=3, resume=True, data_dir=data_root, **SMALL)
+    assert strip_timing(history) == strip_timing(history_full)
+    a = load_checkpoint(tmp_path)
+    b = load_checkpoint(out_full)
+    assert a.epoch == b.epoch == 3
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(a.stores[key], b.stores[key])
+
+
+def test_resume_after_a_crash_between_checkpoint_and_metrics(full_run, tmp_path, data_root):
+    """metrics.json entries past the last checkpoint are dropped and redone."""
+    _, history_full = full_run
+    train_run(tmp_path, epochs=2, data_dir=data_root, **SMALL)
+    (tmp_path / "checkpoints" / "epoch_002.npz").unlink()
+    history = train_run(tmp_path, epochs=3, resume=True, data_dir=data_root, **SMALL)
+    assert strip_timing(history) == strip_timing(history_full)
+
+
+def test_existing_run_is_not_overwritten(full_run, data_root):
+    out, _ = full_run
+    before = (out / "metrics.json").read_bytes()
+    with pytest.raises(CheckpointError, match="already holds a run"):
+        train_run(out, epochs=1, data_dir=data_root, **SMALL)
+    assert (out / "metrics.json").read_bytes() == before
+
+
+def test_overwrite_starts_again(tmp_path, data_root):
+    train_run(tmp_path, epochs=2, data_dir=data_root, **SMALL)
+    history = train_run(tmp_path, epochs=1, overwrite=True, data_dir=data_root, **SMALL)
+    assert [m["epoch"] for m in history] == [1]
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["epoch_001.npz"]
+
+
+def test_resume_refuses_other_settings(full_run, data_root):
+    out, _ = full_run
+    with pytest.raises(CheckpointError, match="settings differ.*seed"):
+        train_run(out, epochs=4, resume=True, data_dir=data_root, **(SMALL | {"seed": 4}))
+
+
+def test_evaluate_checkpoint_matches_the_run(full_run, data_root):
+    out, history = full_run
+    m = evaluate_checkpoint(out, samples=SMALL["test_samples"], data_dir=data_root)
+    assert m["epoch"] == 3
+    for key in ("exact_match", "argmax_o", "argmax_z", "mse"):
+        assert m[key] == history[-1]["test"][key]
+    m1 = evaluate_checkpoint(out / "checkpoints" / "epoch_001.npz", samples=500, data_dir=data_root)
+    assert m1["argmax_z"] == history[0]["test"]["argmax_z"]
+
+
+def test_bad_checkpoints(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoints"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CheckpointError, match="unreadable checkpoint"):
+        load_checkpoint(tmp_path / "junk.npz")
+    with pytest.raises(CheckpointError, match="file not found"):
+        load_checkpoint(tmp_path / "missing.npz")
+    stores = {k: np.zeros((2, 2), dtype=int) for k in lb.STORE_NAMES}
+    stores["w1"][0, 0] = 3
+    path = save_checkpoint(tmp_path, 1, stores, {}, {})
+    with pytest.raises(CheckpointError, match="w1 has odd weights"):
+        load_checkpoint(path)
+    np.savez(tmp_path / "partial.npz", w1=np.zeros((2, 2)))
+    with pytest.raises(CheckpointError, match="lacks"):
+        load_checkpoint(tmp_path / "partial.npz")
+
+
+@pytest.mark.parametrize("kwargs", [{"epochs": 0}, {"samples": 0}, {"samples": 60001}])
+def test_bad_run_settings(tmp_path, data_root, kwargs):
+    with pytest.raises(ValueError):
+        train_run(tmp_path, data_dir=data_root, **(SMALL | {"epochs": 1} | kwargs))
