@@ -72,8 +72,10 @@ def main(argv=None):
     print(f"  dense numpy per sample   {result['dense_samples_per_s']:10.0f} samples/s")
     print(f"  reference (sparse)       {result['reference_samples_per_s']:10.0f} samples/s")
     print(f"  speed-up                 {result['speedup']:10.1f} x   weights identical: {exact}")
-    print(f"reference, one full epoch of {len(train)} samples: {t_epoch:.2f} s "
-          f"({result['epoch_samples_per_s']:.0f} samples/s)")
+    print(
+        f"reference, one full epoch of {len(train)} samples: {t_epoch:.2f} s "
+        f"({result['epoch_samples_per_s']:.0f} samples/s)"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -87,8 +87,7 @@ def check_spikes(X, n_in: int, name: str = "X") -> np.ndarray:
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise SpikeError(
-            f"{name} must hold spikes 0 or 1; {int(bad.sum())} value(s) are not, "
-            f"first at index {idx}: {arr[idx]!r}"
+            f"{name} must hold spikes 0 or 1; {int(bad.sum())} value(s) are not, first at index {idx}: {arr[idx]!r}"
         )
     return arr.astype(np.uint8)
 
@@ -227,4 +226,3 @@ class Engine(abc.ABC):
     def __repr__(self):
         state = "closed" if self._closed else "open"
         return f"<{type(self).__name__} {self.size} {state}>"
-

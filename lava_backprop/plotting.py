@@ -34,8 +34,14 @@ def plot_learning_curves(metrics: list[dict], path: os.PathLike) -> None:
     for i, (key, label) in enumerate(_LABELS.items()):
         color = f"C{i}"
         ax_acc.plot(epochs, [100 * m["test"][key] for m in metrics], "o-", color=color, label=f"test {label}")
-        ax_acc.plot(epochs, [100 * m["train"][key] for m in metrics], "--", color=color, alpha=0.6,
-                    label=f"train {label} (online)")
+        ax_acc.plot(
+            epochs,
+            [100 * m["train"][key] for m in metrics],
+            "--",
+            color=color,
+            alpha=0.6,
+            label=f"train {label} (online)",
+        )
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
     ax_acc.grid(alpha=0.3)
     ax_acc.legend(fontsize="small")
@@ -59,7 +65,7 @@ def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> 
         sat = np.mean((w == CIRCUIT.w_min) | (w == CIRCUIT.w_max))
         ax.set_title(f"{name}  {stores[name].shape}  saturated {100 * sat:.2f} %")
         ax.set_yscale("log")
-        ax.set_xlabel("weight (units of theta/1024)")
+        ax.set_xlabel("weight (threshold theta = 1024)")
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=110)

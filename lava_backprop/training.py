@@ -184,7 +184,10 @@ def train_run(
                 on_epoch(history[-1])
             logger.info(
                 "epoch %d: test argmax(z) %.2f %%, argmax(o) %.2f %%, %.0f samples/s",
-                epoch, 100 * test_m["argmax_z"], 100 * test_m["argmax_o"], history[-1]["samples_per_s"],
+                epoch,
+                100 * test_m["argmax_z"],
+                100 * test_m["argmax_o"],
+                history[-1]["samples_per_s"],
             )
     return history
 

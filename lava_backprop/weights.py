@@ -103,15 +103,13 @@ def check_store(name: str, w, shape: tuple[int, ...]) -> np.ndarray:
     out_of_range = (arr < CIRCUIT.w_min) | (arr > CIRCUIT.w_max)
     if out_of_range.any():
         raise WeightError(
-            f"{name} has weights outside [{CIRCUIT.w_min}, {CIRCUIT.w_max}]: "
-            f"{_first_bad(out_of_range, arr)}"
+            f"{name} has weights outside [{CIRCUIT.w_min}, {CIRCUIT.w_max}]: {_first_bad(out_of_range, arr)}"
         )
     arr = arr.astype(WEIGHT_DTYPE)
     odd = (arr % CIRCUIT.dw) != 0
     if odd.any():
         raise WeightError(
-            f"{name} has odd weights (plastic weights are multiples of {CIRCUIT.dw}): "
-            f"{_first_bad(odd, arr)}"
+            f"{name} has odd weights (plastic weights are multiples of {CIRCUIT.dw}): {_first_bad(odd, arr)}"
         )
     return arr
 
@@ -131,15 +129,12 @@ def check_stores(w1, w2, w2t_pos=None, w2t_neg=None) -> tuple[NetworkSize, dict[
     """
     w1_arr, w2_arr = np.asarray(w1), np.asarray(w2)
     if w1_arr.ndim != 2 or w2_arr.ndim != 2:
-        raise ShapeError(
-            f"w1 and w2 must be 2-D, got w1 with shape {w1_arr.shape} and w2 with shape {w2_arr.shape}"
-        )
+        raise ShapeError(f"w1 and w2 must be 2-D, got w1 with shape {w1_arr.shape} and w2 with shape {w2_arr.shape}")
     n_hid, n_in = w1_arr.shape
     n_out = w2_arr.shape[0]
     if w2_arr.shape[1] != n_hid:
         raise ShapeError(
-            f"w2 must have shape (n_out, n_hid) = (n_out, {n_hid}) to follow w1 {w1_arr.shape}, "
-            f"got {w2_arr.shape}"
+            f"w2 must have shape (n_out, n_hid) = (n_out, {n_hid}) to follow w1 {w1_arr.shape}, got {w2_arr.shape}"
         )
     size = NetworkSize(int(n_in), int(n_hid), int(n_out))
     stores = {

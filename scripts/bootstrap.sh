@@ -44,8 +44,9 @@ if [ "${1:-}" = "--check" ]; then
   exit 3
 fi
 
-if ! python=$(find_python); then
-  cat >&2 <<'MSG'
+if ! { [ -x "$venv/bin/python" ] && is_310 "$venv/bin/python"; }; then
+  if ! python=$(find_python); then
+    cat >&2 <<'MSG'
 bootstrap: no Python 3.10 found. lava-nc 0.10.0 needs Python 3.10 exactly.
 Install one, then run make again, for example:
   pyenv install 3.10            (https://github.com/pyenv/pyenv)
@@ -53,13 +54,15 @@ Install one, then run make again, for example:
   apt-get install python3.10 python3.10-venv
 or point PYTHON at an existing interpreter: make PYTHON=/path/to/python3.10 test
 MSG
-  exit 1
+    exit 1
+  fi
+  echo "bootstrap: creating $venv with $python ($("$python" --version 2>&1))"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
 fi
 
-echo "bootstrap: creating $venv with $python ($("$python" --version 2>&1))"
-rm -rf "$venv"
-"$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
+echo "bootstrap: installing lava_backprop and its test extra into $venv"
 "$venv/bin/python" -m pip install --quiet -e ".[test]"
 echo "$want" > "$stamp"
 echo "bootstrap: $venv is ready"

@@ -41,8 +41,10 @@ def test_errors_are_one_clear_line(tmp_path, data_root, capsys):
     assert (tmp_path / "metrics.json").read_text() == "[]"
 
 
-@pytest.mark.parametrize("argv", [["train", "--epochs", "0"], ["train", "--dataset", "cifar"], ["frobnicate"],
-                                  ["train", "--resume", "--overwrite"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["train", "--epochs", "0"], ["train", "--dataset", "cifar"], ["frobnicate"], ["train", "--resume", "--overwrite"]],
+)
 def test_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)

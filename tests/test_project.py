@@ -21,10 +21,15 @@ def test_bootstrap_without_python_310_says_how_to_get_it(tmp_path):
     bindir.mkdir()
     for tool in ("bash", "cat", "sha256sum", "cut", "ls", "sort", "rm", "dirname"):
         os.symlink(shutil.which(tool), bindir / tool)
-    env = {"PATH": str(bindir), "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "nopyenv"),
-           "VENV": str(tmp_path / "venv")}
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env, capture_output=True,
-                            text=True, timeout=60)
+    env = {
+        "PATH": str(bindir),
+        "HOME": str(tmp_path),
+        "PYENV_ROOT": str(tmp_path / "nopyenv"),
+        "VENV": str(tmp_path / "venv"),
+    }
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "no Python 3.10 found" in result.stderr
     assert "pyenv install 3.10" in result.stderr and "uv python install 3.10" in result.stderr
@@ -39,8 +44,9 @@ def test_bootstrap_finds_this_venv_up_to_date(tmp_path):
         pytest.fail(f"{venv} was not made by scripts/bootstrap.sh; run the tests through `make test`")
     result = subprocess.run(script, capture_output=True, text=True, timeout=60, env=os.environ | {"VENV": str(venv)})
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
-    result = subprocess.run(script, capture_output=True, text=True, timeout=60,
-                            env=os.environ | {"VENV": str(tmp_path / "venv")})
+    result = subprocess.run(
+        script, capture_output=True, text=True, timeout=60, env=os.environ | {"VENV": str(tmp_path / "venv")}
+    )
     assert result.returncode == 3 and "out of date" in result.stderr
     assert not (tmp_path / "venv").exists()
 
@@ -53,8 +59,9 @@ def test_every_source_file_has_the_spdx_header():
 def test_ruff_is_clean():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     assert ruff, "ruff is part of the test extra"
-    result = subprocess.run([ruff, "check", "--no-cache", *map(str, SOURCES)], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", *map(str, SOURCES)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -67,8 +74,17 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
 
 
 def test_style_card_layout():
-    for path in ("pyproject.toml", "README.md", "Makefile", ".ci/run", "lava_backprop/__init__.py",
-                 "lava_backprop/params.py", "lava_backprop/reference.py", "lava_backprop/data/__init__.py",
-                 "docker/Dockerfile", "benchmarks/bench_reference.py"):
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        "Makefile",
+        ".ci/run",
+        "lava_backprop/__init__.py",
+        "lava_backprop/params.py",
+        "lava_backprop/reference.py",
+        "lava_backprop/data/__init__.py",
+        "docker/Dockerfile",
+        "benchmarks/bench_reference.py",
+    ):
         assert (ROOT / path).exists(), path
     assert not (ROOT / "tests" / "__init__.py").exists()

@@ -59,9 +59,7 @@ def test_negative_error_depresses_w2_and_w1(engine):
     np.testing.assert_array_equal(w["w2t_neg"], [[10, -252], [10, -198], [10, -98]])  # phase 5: M += 2 h d-
     np.testing.assert_array_equal(w["w2"], [[-10, -10, -10], [252, 198, 98]])  # phase 9
     np.testing.assert_array_equal(w["w2t_pos"], [[-10, 252], [-10, 198], [-10, 98]])  # phase 9
-    np.testing.assert_array_equal(
-        w["w1"], [[252, 252, 98, -2], [252, 252, 252, -2], [252, 252, 252, 252]]
-    )  # phase 11
+    np.testing.assert_array_equal(w["w1"], [[252, 252, 98, -2], [252, 252, 252, -2], [252, 252, 252, 252]])  # phase 11
 
 
 @pytest.mark.parametrize("engine", ENGINES)

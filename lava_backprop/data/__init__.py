@@ -96,8 +96,7 @@ def _load_tfds(source_name: str, split: str, data_dir):
         import tensorflow_datasets as tfds
     except ImportError as err:
         raise DataError(
-            "the tfds backend needs tensorflow-datasets and tensorflow: "
-            "pip install 'lava_backprop[tfds]'"
+            "the tfds backend needs tensorflow-datasets and tensorflow: pip install 'lava_backprop[tfds]'"
         ) from err
     tfds_name = {"mnist": "mnist", "fashion-mnist": "fashion_mnist"}[source_name]
     arrays = tfds.as_numpy(tfds.load(tfds_name, split=split, batch_size=-1, data_dir=data_dir))
