@@ -60,6 +60,19 @@ def transcription(W1, W2, P, M, X, T):
     return stores, o_all, z_all, counter
 
 
+def check_engine(engine_name, w1, w2, P, M, X, T):
+    """Train the engine and the transcription alike; assert identical results."""
+    want, o_want, z_want, counter = transcription(w1, w2, P, M, X, T)
+    with lb.make_engine(engine_name, w1, w2, P, M) as engine:
+        o, z = engine.train(X, T)
+        got = engine.weights()
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    np.testing.assert_array_equal(o, o_want)
+    np.testing.assert_array_equal(z, z_want)
+    return counter
+
+
 CASES = [(60, 40, 10, seed) for seed in (0, 1, 2)] + [(100, 50, 10, seed) for seed in (3, 4)]
 
 
@@ -69,17 +82,10 @@ def test_engine_matches_transcription(engine_name, n_in, n_hid, n_out, seed):
     w1, w2, X, labels = saturating_network(n_in, n_hid, n_out, 320, seed)
     T = np.eye(n_out, dtype=np.uint8)[labels]
     P, M = w2.T, np.clip(-w2.T, LO, HI)
-    want, o_want, z_want, counter = transcription(w1, w2, P, M, X, T)
+    counter = check_engine(engine_name, w1, w2, P, M, X, T)
     # Saturation really happened, at both ends, in every store.
     for key, hits in counter.items():
         assert hits > 0, f"{key} never saturated; the test network is too tame"
-    with lb.make_engine(engine_name, w1, w2) as engine:
-        o, z = engine.train(X, T)
-        got = engine.weights()
-    for key in lb.STORE_NAMES:
-        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
-    np.testing.assert_array_equal(o, o_want)
-    np.testing.assert_array_equal(z, z_want)
 
 
 def test_m_is_not_minus_w2_transposed_after_saturation():
@@ -99,14 +105,7 @@ def test_explicit_transposed_stores_are_used(seed):
     w1, w2, X, labels = saturating_network(30, 20, 10, 200, seed)
     P = rng.integers(-128, 128, size=(20, 10)) * 2
     M = rng.integers(-128, 128, size=(20, 10)) * 2
-    T = np.eye(10, dtype=np.uint8)[labels]
-    want, o_want, _, _ = transcription(w1, w2, P, M, X, T)
-    with lb.make_engine("reference", w1, w2, w2t_pos=P, w2t_neg=M) as engine:
-        o, _ = engine.train(X, T)
-        got = engine.weights()
-    for key in lb.STORE_NAMES:
-        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
-    np.testing.assert_array_equal(o, o_want)
+    check_engine("reference", w1, w2, P, M, X, np.eye(10, dtype=np.uint8)[labels])
 
 
 def test_training_in_chunks_equals_one_call():
@@ -126,12 +125,4 @@ def test_glorot_network_on_mnist_like_data_matches_transcription():
     w1, w2 = lb.glorot_init(lb.NetworkSize(80, 30, 10), seed=rng)
     X = (rng.random((300, 80)) < 0.25).astype(np.uint8)
     labels = rng.integers(0, 10, 300)
-    T = np.eye(10, dtype=np.uint8)[labels]
-    want, o_want, z_want, _ = transcription(w1, w2, w2.T, np.clip(-w2.T, LO, HI), X, T)
-    with lb.make_engine("reference", w1, w2) as engine:
-        o, z = engine.train(X, T)
-        got = engine.weights()
-    for key in lb.STORE_NAMES:
-        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
-    np.testing.assert_array_equal(o, o_want)
-    np.testing.assert_array_equal(z, z_want)
+    check_engine("reference", w1, w2, w2.T, np.clip(-w2.T, LO, HI), X, np.eye(10, dtype=np.uint8)[labels])
