@@ -21,6 +21,7 @@ import numpy as np
 
 from lava_backprop.engine import Engine
 from lava_backprop.params import CIRCUIT
+from lava_backprop.weights import bump
 
 __all__ = ["ReferenceEngine", "DenseEngine", "forward"]
 
@@ -119,28 +120,17 @@ class ReferenceEngine(Engine):
             mask = (a > _LOW) & ~(a > _HIGH)
             d1p = np.flatnonzero(mask & (pt[pos].sum(axis=0) + mt[neg].sum(axis=0) > 0))
             d1m = np.flatnonzero(mask & (pt[neg].sum(axis=0) + mt[pos].sum(axis=0) > 0))
-            ix = np.flatnonzero(X[k]) if d1p.size or d1m.size else None
+            ix = np.flatnonzero(X[k])
             # Phase 5, 7, 9, 11 in order, saturating after each.
-            _bump(w2, pos, ih, +_DW)
-            _bump(pt, pos, ih, +_DW)
-            _bump(mt, neg, ih, +_DW)
-            _bump(w1t, ix, d1p, +_DW)
-            _bump(w2, neg, ih, -_DW)
-            _bump(pt, neg, ih, -_DW)
-            _bump(mt, pos, ih, -_DW)
-            _bump(w1t, ix, d1m, -_DW)
+            bump(w2, pos, ih, +_DW)
+            bump(pt, pos, ih, +_DW)
+            bump(mt, neg, ih, +_DW)
+            bump(w1t, ix, d1p, +_DW)
+            bump(w2, neg, ih, -_DW)
+            bump(pt, neg, ih, -_DW)
+            bump(mt, pos, ih, -_DW)
+            bump(w1t, ix, d1m, -_DW)
         return o_all, z_all
-
-
-def _bump(w: np.ndarray, rows, cols, step: int) -> None:
-    """``w[rows x cols] += step``, saturated to the plastic range."""
-    if rows is None or len(rows) == 0 or len(cols) == 0:
-        return
-    block = np.ix_(rows, cols)
-    if step > 0:
-        w[block] = np.minimum(w[block] + step, _WMAX)
-    else:
-        w[block] = np.maximum(w[block] + step, _WMIN)
 
 
 class DenseEngine(Engine):

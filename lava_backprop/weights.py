@@ -21,6 +21,7 @@ __all__ = [
     "STORE_NAMES",
     "WEIGHT_DTYPE",
     "saturate",
+    "bump",
     "glorot_init",
     "check_store",
     "check_stores",
@@ -35,6 +36,20 @@ _INIT_LIMIT = 240
 def saturate(w: np.ndarray) -> np.ndarray:
     """Clip ``w`` to the plastic range ``[-256, 254]``, in place, and return it."""
     return np.clip(w, CIRCUIT.w_min, CIRCUIT.w_max, out=w)
+
+
+def bump(w: np.ndarray, rows, cols, step: int) -> None:
+    """``w[rows x cols] += step`` in place, saturated to ``[-256, 254]``.
+
+    ``rows`` and ``cols`` are index arrays; nothing happens if either is empty.
+    """
+    if len(rows) == 0 or len(cols) == 0:
+        return
+    block = np.ix_(rows, cols)
+    if step > 0:
+        w[block] = np.minimum(w[block] + step, CIRCUIT.w_max)
+    else:
+        w[block] = np.maximum(w[block] + step, CIRCUIT.w_min)
 
 
 def glorot_init(size: NetworkSize, seed=None) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,331 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Per-step dynamics of the circuit's parts, shared by the Lava process models.
+
+Every part (gating chain, sample source, the three layers) advances one step
+at a time and talks to the others only through spikes. In step ``t`` a part
+
+1. sends what it emitted in step ``t - 1``,
+2. receives what the others emitted in step ``t - 1``,
+3. computes what it emits in step ``t``.
+
+So a spike emitted at ``T`` is integrated at ``T + 1`` (plus the synapse's
+delay), as on Loihi, and parts connected in a loop never wait for each other.
+The neurons of a layer are memoryless::
+
+    V[t] = bias + sum_g w_g gate_g[t-1] + sum_relays w s_src[t-1-d] + sum_plastic W s_pre[t-1]
+    s[t] = V[t] > theta and not (refractory and s[t-1])
+
+and a plastic group learns on same-step coincidences of its pre and post
+spikes, after the step's synaptic sums were taken with the old weights::
+
+    W[post, pre] += +dw if the step's phase has the sign signal else -dw,
+    saturated to [-256, 254]
+
+`simulate` wires the parts exactly as the Lava network does, without Lava.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lava_backprop.errors import LavaBackpropError
+from lava_backprop.params import CIRCUIT, NetworkSize
+from lava_backprop.schedule import Schedule
+from lava_backprop.weights import bump
+
+__all__ = [
+    "Arithmetic",
+    "FIXED",
+    "FLOAT",
+    "DEPTH",
+    "CircuitError",
+    "ChainCore",
+    "SampleClock",
+    "SourceCore",
+    "GroupCore",
+    "simulate",
+]
+
+#: Spike history kept for delayed synapses (delays 0 .. DEPTH - 1).
+DEPTH = 8
+#: Refractory period in steps, the spike's step included.
+REFRACTORY = 2
+
+
+class CircuitError(LavaBackpropError, RuntimeError):
+    """The circuit left the regime in which it computes nBP exactly."""
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """Number format of a model.
+
+    Parameters
+    ----------
+    tag : str
+        Lava tag of the models using it.
+    dtype : numpy dtype
+        Voltages, synaptic sums and weights.
+    v_bits : int or None
+        Signed width the voltage saturates to (None: unbounded).
+    """
+
+    tag: str
+    dtype: type
+    v_bits: int | None
+
+    def clamp(self, v: np.ndarray) -> np.ndarray:
+        if self.v_bits is not None:
+            lim = 1 << (self.v_bits - 1)
+            np.clip(v, -lim, lim - 1, out=v)
+        return v
+
+
+#: Loihi arithmetic: int32 accumulation, 24-bit voltage.
+FIXED = Arithmetic("fixed_pt", np.int32, 24)
+#: Floating-point reference: the same dynamics in float64.
+FLOAT = Arithmetic("floating_pt", np.float64, None)
+
+
+class ChainCore:
+    """The gating ring: ``V_p[t] = chain * s_{p-1}[t-1]``, ``s_p[t] = V_p[t] > theta``.
+
+    Gate neurons have bias 0 and no refractoriness, so exactly one gate fires
+    per step. The kick is the spike of gate 0 the ring holds before the first
+    step: it reaches the layers in step 1, which is phase 0 of the warm-up ring.
+    """
+
+    def __init__(self, n_gates: int, arith: Arithmetic = FIXED):
+        self.arith = arith
+        self.s = np.zeros(n_gates, dtype=bool)
+        self.s[0] = True  # the kick
+
+    def step(self) -> np.ndarray:
+        v = CIRCUIT.chain * np.roll(self.s, 1).astype(self.arith.dtype)
+        self.s = v > CIRCUIT.theta
+        return self.s
+
+
+class SampleClock:
+    """Counts arrivals of gate 0: the first ring is the warm-up, then one sample per ring."""
+
+    def __init__(self):
+        self.rings = 0
+
+    def tick(self, gates: np.ndarray) -> int:
+        """Advance on this step's gate input; return the current sample (-1 in the warm-up)."""
+        if gates[0]:
+            self.rings += 1
+        return self.rings - 2
+
+
+class SourceCore:
+    """The sample source: emits sample ``k``'s streams when their gates arrive.
+
+    ``x`` of sample ``k`` is emitted in its phase 0 (so ``x`` fires in phase
+    1) and ``t`` in phase 2 (so ``t`` fires in phase 3). `step` decides what
+    to emit; `emit` reads it from the sample buffer when it is sent, one step
+    later, so the host may fill the buffer between two runs. Rows of the
+    buffer are ``[x | t]``; sample ``k`` is row ``k % len(buffer)``.
+    """
+
+    def __init__(self, schedule: Schedule, n_in: int, n_out: int):
+        self.clock = SampleClock()
+        self.slices = {"x_drive": slice(0, n_in), "t_drive": slice(n_in, n_in + n_out)}
+        self.emit_on = {stream: gate for stream, gate in schedule.drives.values()}
+        self.zeros = {"x_drive": np.zeros(n_in, dtype=bool), "t_drive": np.zeros(n_out, dtype=bool)}
+        self.pending: dict[str, int] = {}
+
+    def step(self, gates: np.ndarray) -> None:
+        """Take this step's gate input; remember which sample's streams to emit."""
+        k = self.clock.tick(gates)
+        self.pending = {s: k for s, g in self.emit_on.items() if k >= 0 and gates[g]}
+
+    def emit(self, buffer: np.ndarray) -> dict[str, np.ndarray]:
+        """The streams decided in the last `step`, read from ``buffer``."""
+        out = dict(self.zeros)
+        for stream, k in self.pending.items():
+            out[stream] = buffer[k % buffer.shape[0], self.slices[stream]].astype(bool)
+        return out
+
+
+class GroupCore:
+    """The populations of one layer, their relays and the plastic groups onto them.
+
+    Parameters
+    ----------
+    schedule : Schedule
+    layer : {"input", "hidden", "output"}
+    size : NetworkSize
+    arith : Arithmetic
+
+    Notes
+    -----
+    A plastic group's posts (h, h< and h> for W1; o, o< and o> for W2) are
+    separate synapse copies in the circuit. They always fire together when
+    the group's pre population fires, so they receive identical updates and
+    this model keeps one store for all of them; a step in which they would
+    differ raises `CircuitError`.
+    """
+
+    def __init__(self, schedule: Schedule, layer: str, size: NetworkSize, arith: Arithmetic = FIXED):
+        self.arith = arith
+        self.schedule = schedule
+        widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+        self.names = [p.name for p in schedule.layer_populations(layer)]
+        self.width = {p.name: widths[p.layer] for p in schedule.populations}
+        self.refractory = {p.name: p.refractory for p in schedule.layer_populations(layer)}
+        self.gate_matrix = np.zeros((len(self.names), schedule.n_phases), dtype=np.int64)
+        for i, name in enumerate(self.names):
+            for g, w in schedule.gate_weights(name).items():
+                self.gate_matrix[i, g] += w
+        self.relays = [r for r in schedule.relays if r.dst in self.names]
+        for r in self.relays:
+            if r.src not in self.names or not 0 <= r.delay < DEPTH:
+                raise ValueError(f"relay {r} must stay inside layer {layer!r} with delay < {DEPTH}")
+        self.drives = [(pop, stream) for pop, (stream, _) in schedule.drives.items() if pop in self.names]
+        self.plastic = [g for g in schedule.plastic if g.posts[0] in self.names]
+        self.pot_mask = np.zeros(schedule.n_phases, dtype=bool)
+        self.pot_mask[list(schedule.potentiation_gates)] = True
+        self.hist = {n: np.zeros((DEPTH, self.width[n]), dtype=bool) for n in self.names}
+        self.ptr = 0
+        self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
+        self.r_prev = False
+        self.syn: dict[str, np.ndarray] = {}
+
+    @property
+    def inputs(self) -> list[str]:
+        """Populations and source streams this layer receives from other parts."""
+        return sorted({g.pre for g in self.plastic} | {stream for _, stream in self.drives})
+
+    def last(self, name: str, lag: int = 0) -> np.ndarray:
+        """Spikes of ``name`` emitted ``lag`` steps before the previous step."""
+        return self.hist[name][(self.ptr - lag) % DEPTH]
+
+    def step(self, gates: np.ndarray, ext: dict, stores: dict) -> dict[str, np.ndarray]:
+        """Advance one step; return this step's spikes of every population.
+
+        Parameters
+        ----------
+        gates : array of 0/1, shape (n_phases,)
+            Gate spikes emitted in the previous step.
+        ext : dict of str to array of 0/1
+            Spikes of the populations and source streams in `inputs`, emitted
+            in the previous step.
+        stores : dict of str to ndarray
+            The plastic stores onto this layer, (post, pre); updated in place.
+        """
+        dt = self.arith.dtype
+        offsets = self.gate_matrix @ np.asarray(gates, dtype=np.int64) + CIRCUIT.bias
+        current = {n: np.full(self.width[n], offsets[i], dtype=dt) for i, n in enumerate(self.names)}
+        for r in self.relays:
+            current[r.dst] += r.weight * self.last(r.src, r.delay)
+        for pop, stream in self.drives:
+            current[pop] += CIRCUIT.relay * np.asarray(ext[stream], dtype=bool)
+        pre_idx = {}
+        for g in self.plastic:
+            idx = pre_idx[g.pre] = np.flatnonzero(ext[g.pre])
+            w = stores[g.store]
+            syn = w[:, idx].sum(axis=1, dtype=dt) if idx.size else np.zeros(w.shape[0], dtype=dt)
+            self.syn[g.store] = syn
+            for post in g.posts:
+                current[post] += syn
+        if self.schedule.learns:
+            self._learn(pre_idx, stores)
+        spikes = {}
+        for n in self.names:
+            s = self.arith.clamp(current[n]) > CIRCUIT.theta
+            if self.refractory[n]:
+                s &= self.refr[n] == 0
+                self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
+            spikes[n] = s
+        self.ptr = (self.ptr + 1) % DEPTH
+        for n in self.names:
+            self.hist[n][self.ptr] = spikes[n]
+        self.r_prev = bool(np.any(np.asarray(gates, dtype=bool) & self.pot_mask))
+        return spikes
+
+    def _learn(self, pre_idx: dict, stores: dict) -> None:
+        """Apply the coincidences of the previous step, with that step's sign."""
+        step = CIRCUIT.dw if self.r_prev else -CIRCUIT.dw
+        for g in self.plastic:
+            idx = pre_idx[g.pre]
+            if not idx.size:
+                continue
+            post = self.last(g.posts[0])
+            for other in g.posts[1:]:
+                if not np.array_equal(self.last(other), post):
+                    raise CircuitError(
+                        f"{other} and {g.posts[0]} fired differently together with {g.pre}: "
+                        f"the copies of {g.store} would diverge"
+                    )
+            bump(stores[g.store], np.flatnonzero(post), idx, step)
+
+
+def simulate(
+    schedule: Schedule,
+    stores: dict,
+    X: np.ndarray,
+    T: np.ndarray | None = None,
+    arith: Arithmetic = FIXED,
+    raster: bool = False,
+):
+    """Run the circuit without Lava, wired exactly as the Lava network.
+
+    Parameters
+    ----------
+    schedule : Schedule
+    stores : dict of str to ndarray
+        The plastic stores; updated in place when the schedule learns.
+    X : array of 0/1, shape (n, n_in)
+    T : array of 0/1, shape (n, n_out), optional
+        One-hot targets (needed by the training schedule).
+    arith : Arithmetic
+    raster : bool
+        Also return every population's spikes at every step.
+
+    Returns
+    -------
+    o : ndarray of uint8, shape (n, n_out)
+        Output spikes at each sample's read-out phase.
+    z : ndarray, shape (n, n_out)
+        ``W2 h`` at that phase.
+    spikes : dict of str to ndarray of bool, shape (steps + 1, width)
+        Only with ``raster=True``; row ``t`` is step ``t`` (1-based, as Lava's
+        time step), so phase ``p`` of sample ``k`` is row
+        ``schedule.step_of(k, p)``.
+    """
+    n, n_in = X.shape
+    n_hid, n_out = stores["w1"].shape[0], stores["w2"].shape[0]
+    size = NetworkSize(n_in, n_hid, n_out)
+    buffer = np.concatenate([X, T if T is not None else np.zeros((n, n_out))], axis=1).astype(np.uint8)
+    chain = ChainCore(schedule.n_phases, arith)
+    source = SourceCore(schedule, n_in, n_out)
+    layers = {name: GroupCore(schedule, name, size, arith) for name in ("input", "hidden", "output")}
+    clock = SampleClock()
+    emitted = {"gates": chain.s}
+    emitted.update(source.zeros)
+    for core in layers.values():
+        emitted.update({p: np.zeros(core.width[p], dtype=bool) for p in core.names})
+    o = np.zeros((n, n_out), dtype=np.uint8)
+    z = np.zeros((n, n_out), dtype=arith.dtype)
+    n_steps = schedule.steps(n)
+    pops = [p.name for p in schedule.populations]
+    history = {p: np.zeros((n_steps + 1, emitted[p].size), dtype=bool) for p in pops} if raster else {}
+    for t in range(1, n_steps + 1):
+        gates = emitted["gates"]
+        new = {"gates": chain.step()}
+        source.step(gates)
+        for core in layers.values():
+            new.update(core.step(gates, emitted, stores))
+        new.update(source.emit(buffer))
+        k = clock.tick(gates)
+        if gates[schedule.record_gate] and k >= 0:
+            o[k] = new["o"]
+            z[k] = layers["output"].syn["w2"]
+        for p in history:
+            history[p][t] = new[p]
+        emitted = new
+    if raster:
+        return o, z, history
+    return o, z
