@@ -39,7 +39,9 @@ __all__ = [
     "FLOAT",
     "DEPTH",
     "CircuitError",
-    "ChainCore",
+    "ModelError",
+    "chain_step",
+    "kick",
     "SampleClock",
     "SourceCore",
     "GroupCore",
@@ -54,6 +56,10 @@ REFRACTORY = 2
 
 class CircuitError(LavaBackpropError, RuntimeError):
     """The circuit left the regime in which it computes nBP exactly."""
+
+
+class ModelError(LavaBackpropError, RuntimeError):
+    """An exception inside a process model, named with its process and step."""
 
 
 @dataclass(frozen=True)
@@ -87,23 +93,26 @@ FIXED = Arithmetic("fixed_pt", np.int32, 24)
 FLOAT = Arithmetic("floating_pt", np.float64, None)
 
 
-class ChainCore:
-    """The gating ring: ``V_p[t] = chain * s_{p-1}[t-1]``, ``s_p[t] = V_p[t] > theta``.
+def chain_step(s: np.ndarray, arith: Arithmetic = FIXED) -> np.ndarray:
+    """One step of the gating ring.
 
-    Gate neurons have bias 0 and no refractoriness, so exactly one gate fires
-    per step. The kick is the spike of gate 0 the ring holds before the first
-    step: it reaches the layers in step 1, which is phase 0 of the warm-up ring.
+    Gate neurons have bias 0 and no refractoriness; each excites the next::
+
+        V_p[t] = chain * s_{p-1}[t-1]      # chain = 9280
+        s_p[t] = V_p[t] > theta
+
+    so the one spike in the ring moves on by one gate per step. The kick is
+    the spike of gate 0 the ring holds before the first step (see `kick`).
     """
+    v = CIRCUIT.chain * np.roll(np.asarray(s), 1).astype(arith.dtype)
+    return v > CIRCUIT.theta
 
-    def __init__(self, n_gates: int, arith: Arithmetic = FIXED):
-        self.arith = arith
-        self.s = np.zeros(n_gates, dtype=bool)
-        self.s[0] = True  # the kick
 
-    def step(self) -> np.ndarray:
-        v = CIRCUIT.chain * np.roll(self.s, 1).astype(self.arith.dtype)
-        self.s = v > CIRCUIT.theta
-        return self.s
+def kick(n_gates: int) -> np.ndarray:
+    """The ring's state before the first step: gate 0 has just fired."""
+    s = np.zeros(n_gates, dtype=bool)
+    s[0] = True
+    return s
 
 
 class SampleClock:
@@ -299,11 +308,10 @@ def simulate(
     n_hid, n_out = stores["w1"].shape[0], stores["w2"].shape[0]
     size = NetworkSize(n_in, n_hid, n_out)
     buffer = np.concatenate([X, T if T is not None else np.zeros((n, n_out))], axis=1).astype(np.uint8)
-    chain = ChainCore(schedule.n_phases, arith)
     source = SourceCore(schedule, n_in, n_out)
     layers = {name: GroupCore(schedule, name, size, arith) for name in ("input", "hidden", "output")}
     clock = SampleClock()
-    emitted = {"gates": chain.s}
+    emitted = {"gates": kick(schedule.n_phases)}
     emitted.update(source.zeros)
     for core in layers.values():
         emitted.update({p: np.zeros(core.width[p], dtype=bool) for p in core.names})
@@ -314,7 +322,7 @@ def simulate(
     history = {p: np.zeros((n_steps + 1, emitted[p].size), dtype=bool) for p in pops} if raster else {}
     for t in range(1, n_steps + 1):
         gates = emitted["gates"]
-        new = {"gates": chain.step()}
+        new = {"gates": chain_step(gates, arith)}
         source.step(gates)
         for core in layers.values():
             new.update(core.step(gates, emitted, stores))

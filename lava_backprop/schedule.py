@@ -25,6 +25,7 @@ __all__ = [
     "Schedule",
     "TRAINING",
     "INFERENCE",
+    "SCHEDULES",
     "LAYERS",
 ]
 
@@ -267,3 +268,6 @@ INFERENCE = Schedule(
     learns=False,
     active_phases={"x": (1,), "h": (2,), "o": (3,)},
 )
+
+#: Schedules by name, as processes receive them in their parameters.
+SCHEDULES = {s.name: s for s in (TRAINING, INFERENCE)}

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Abstract process models shared by the layer processes, one per precision.
+
+Each concrete model only declares its ports and Vars; `run_spk` here runs the
+step of `lava_backprop.circuit.GroupCore`: send the spikes of the previous
+step, receive the other processes' spikes of the previous step, compute.
+"""
+
+import numpy as np
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+
+from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError, SampleClock
+from lava_backprop.params import NetworkSize
+from lava_backprop.schedule import SCHEDULES
+
+__all__ = ["AbstractPyStepModel", "AbstractPyLayerModel", "FIXED", "FLOAT"]
+
+
+class AbstractPyStepModel(PyLoihiProcessModel):
+    """Runs `_step` each time step; an exception names the process and the step."""
+
+    arith = FIXED
+
+    def run_spk(self) -> None:
+        try:
+            self._step()
+        except Exception as err:
+            name = self.proc_params.get("name") or type(self).__name__
+            raise ModelError(
+                f"process {name!r} ({type(self).__name__}) failed at time step {self.time_step}: "
+                f"{type(err).__name__}: {err}"
+            ) from err
+
+    def _step(self) -> None:
+        raise NotImplementedError
+
+    def _spikes(self, s: np.ndarray) -> np.ndarray:
+        return np.asarray(s, dtype=self.arith.dtype)
+
+
+class AbstractPyLayerModel(AbstractPyStepModel):
+    """A layer: ports ``s_in_gate``, ``s_in_<input>`` and ``s_out_<population>``."""
+
+    layer = ""
+
+    def __init__(self, proc_params):
+        super().__init__(proc_params)
+        p = proc_params
+        self.schedule = SCHEDULES[p["schedule"]]
+        self.core = GroupCore(self.schedule, self.layer, NetworkSize(p["n_in"], p["n_hid"], p["n_out"]), self.arith)
+        self.emitted = {n: np.zeros(self.core.width[n], dtype=self.arith.dtype) for n in self.core.names}
+        self.clock = SampleClock()
+
+    def _step(self) -> None:
+        for name in self.core.names:
+            getattr(self, f"s_out_{name}").send(self.emitted[name])
+        gates = self.s_in_gate.recv()
+        ext = {name: getattr(self, f"s_in_{name}").recv() for name in self.core.inputs}
+        stores = {g.store: getattr(self, g.store) for g in self.core.plastic}
+        spikes = self.core.step(gates, ext, stores)
+        self._after(gates, spikes)
+        self.emitted = {n: self._spikes(s) for n, s in spikes.items()}
+
+    def _after(self, gates: np.ndarray, spikes: dict) -> None:
+        """Hook for read-outs; called with this step's gate input and spikes."""

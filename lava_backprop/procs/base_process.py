@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Argument checks shared by the layer processes."""
+
+import numpy as np
+
+from lava_backprop.schedule import SCHEDULES
+from lava_backprop.weights import check_store
+
+__all__ = ["check_layer_args", "plastic_init"]
+
+
+def check_layer_args(n_in: int, n_hid: int, n_out: int, schedule: str) -> int:
+    """Validate sizes and the schedule name; return the number of phases."""
+    for name, value in (("n_in", n_in), ("n_hid", n_hid), ("n_out", n_out)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {sorted(SCHEDULES)}")
+    return SCHEDULES[schedule].n_phases
+
+
+def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
+    """A validated initial weight store (zeros if ``w`` is None)."""
+    if w is None:
+        return np.zeros(shape, dtype=np.int32)
+    return check_store(name, w, shape)

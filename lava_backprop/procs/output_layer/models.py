@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Process models of OutputLayer (fixed and floating point)."""
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
+from lava_backprop.procs.output_layer.process import OutputLayer
+
+SPIKE_FIXED = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+SPIKE_FLOAT = LavaPyType(PyOutPort.VEC_DENSE, float)
+
+
+class AbstractPyOutputLayerModel(AbstractPyLayerModel):
+    """Adds the read-out of o and z = W2 h in the read-out phase."""
+
+    layer = "output"
+
+    def _after(self, gates, spikes) -> None:
+        k = self.clock.tick(gates)
+        if k >= 0 and gates[self.schedule.record_gate]:
+            row = k % self.o_rec.shape[0]
+            self.o_rec[row] = spikes["o"]
+            self.z_rec[row] = self.core.syn["w2"]
+
+
+@implements(proc=OutputLayer, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
+    """Loihi arithmetic: plastic weights 8-bit mantissa x 2^0 (even, [-256, 254]),
+    int32 synaptic sums, 24-bit voltage; spikes as int32 0/1."""
+
+    arith = FIXED
+    s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_out_o: PyOutPort = SPIKE_FIXED
+    s_out_o_lo: PyOutPort = SPIKE_FIXED
+    s_out_o_hi: PyOutPort = SPIKE_FIXED
+    s_out_t: PyOutPort = SPIKE_FIXED
+    s_out_d_pos: PyOutPort = SPIKE_FIXED
+    s_out_d_neg: PyOutPort = SPIKE_FIXED
+    s_out_ot: PyOutPort = SPIKE_FIXED
+    w2: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
+    o_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
+    z_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+
+
+@implements(proc=OutputLayer, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
+    """The same dynamics in float64."""
+
+    arith = FLOAT
+    s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out_o: PyOutPort = SPIKE_FLOAT
+    s_out_o_lo: PyOutPort = SPIKE_FLOAT
+    s_out_o_hi: PyOutPort = SPIKE_FLOAT
+    s_out_t: PyOutPort = SPIKE_FLOAT
+    s_out_d_pos: PyOutPort = SPIKE_FLOAT
+    s_out_d_neg: PyOutPort = SPIKE_FLOAT
+    s_out_ot: PyOutPort = SPIKE_FLOAT
+    w2: np.ndarray = LavaPyType(np.ndarray, float)
+    o_rec: np.ndarray = LavaPyType(np.ndarray, float)
+    z_rec: np.ndarray = LavaPyType(np.ndarray, float)
