@@ -28,6 +28,8 @@ __all__ = [
 ENGINES: dict[str, str] = {
     "reference": "lava_backprop.reference:ReferenceEngine",
     "dense": "lava_backprop.reference:DenseEngine",
+    "lava-fixed": "lava_backprop.lava_engine:LavaFixedEngine",
+    "lava-float": "lava_backprop.lava_engine:LavaFloatEngine",
 }
 
 

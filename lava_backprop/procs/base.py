@@ -8,6 +8,7 @@ step, receive the other processes' spikes of the previous step, compute.
 
 import numpy as np
 from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyOutPort
 
 from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError, SampleClock
 from lava_backprop.params import NetworkSize
@@ -17,19 +18,32 @@ __all__ = ["AbstractPyStepModel", "AbstractPyLayerModel", "FIXED", "FLOAT"]
 
 
 class AbstractPyStepModel(PyLoihiProcessModel):
-    """Runs `_step` each time step; an exception names the process and the step."""
+    """Runs `_step` each time step; an exception names the process and the step.
+
+    Before the exception propagates, every OutPort that has not sent in this
+    step sends silence: the other processes then finish the step, Lava's
+    runtime sees the error instead of waiting forever, and stops them all.
+    """
 
     arith = FIXED
 
     def run_spk(self) -> None:
+        self._sent = set()
         try:
             self._step()
         except Exception as err:
+            for port in self.py_ports:
+                if isinstance(port, PyOutPort) and id(port) not in self._sent:
+                    port.send(np.zeros(port.shape, dtype=self.arith.dtype))
             name = self.proc_params.get("name") or type(self).__name__
             raise ModelError(
                 f"process {name!r} ({type(self).__name__}) failed at time step {self.time_step}: "
                 f"{type(err).__name__}: {err}"
             ) from err
+
+    def _send(self, port, data) -> None:
+        port.send(data)
+        self._sent.add(id(port))
 
     def _step(self) -> None:
         raise NotImplementedError
@@ -53,7 +67,7 @@ class AbstractPyLayerModel(AbstractPyStepModel):
 
     def _step(self) -> None:
         for name in self.core.names:
-            getattr(self, f"s_out_{name}").send(self.emitted[name])
+            self._send(getattr(self, f"s_out_{name}"), self.emitted[name])
         gates = self.s_in_gate.recv()
         ext = {name: getattr(self, f"s_in_{name}").recv() for name in self.core.inputs}
         stores = {g.store: getattr(self, g.store) for g in self.core.plastic}

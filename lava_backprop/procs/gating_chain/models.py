@@ -17,7 +17,7 @@ class AbstractPyGatingChainModel(AbstractPyStepModel):
     """Sends the gate spikes of the previous step, then advances the ring."""
 
     def _step(self) -> None:
-        self.s_out.send(self.s)
+        self._send(self.s_out, self.s)
         self.s[:] = chain_step(self.s, self.arith)
 
 

@@ -66,9 +66,7 @@ class OutputLayer(AbstractProcess):
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
         w2 = plastic_init("w2", w2, (n_out, n_hid))
-        super().__init__(
-            n_in=n_in, n_hid=n_hid, n_out=n_out, capacity=capacity, schedule=schedule, name=name, **kwargs
-        )
+        super().__init__(n_in=n_in, n_hid=n_hid, n_out=n_out, capacity=capacity, schedule=schedule, name=name, **kwargs)
         self.s_in_gate = InPort(shape=(n_phases,))
         self.s_in_h = InPort(shape=(n_hid,))
         self.s_in_t_drive = InPort(shape=(n_out,))

@@ -30,8 +30,8 @@ class AbstractPySampleSourceModel(AbstractPyStepModel):
                 p["buffer_path"], dtype=np.uint8, mode="r", shape=(p["capacity"], p["n_in"] + p["n_out"])
             )
         streams = self.core.emit(self.buffer)
-        self.s_out_x_drive.send(self._spikes(streams["x_drive"]))
-        self.s_out_t_drive.send(self._spikes(streams["t_drive"]))
+        self._send(self.s_out_x_drive, self._spikes(streams["x_drive"]))
+        self._send(self.s_out_t_drive, self._spikes(streams["t_drive"]))
         self.core.step(self.s_in_gate.recv())
 
 

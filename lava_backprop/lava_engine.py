@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Engines that run the nBP circuit in the Lava simulator.
+
+``make_engine("lava-fixed", ...)`` runs the fixed-point (Loihi arithmetic)
+models, ``"lava-float"`` the floating-point ones. Training streams samples
+through `BackpropNetwork` in chunks: the host writes a chunk into the sample
+buffer, runs ``12 n`` steps (plus 13 for the first chunk) and reads the
+chunk's output records. Prediction runs `InferenceNetwork`, built from the
+current weights. Each network's runtime is built once and reused; `close`
+stops it, and a failure inside a process model stops everything and raises
+`EngineError` with the model's traceback.
+"""
+
+import atexit
+import logging
+import os
+import tempfile
+import weakref
+
+import numpy as np
+
+from lava_backprop.engine import Engine
+from lava_backprop.errors import EngineError
+from lava_backprop.weights import STORE_NAMES, WEIGHT_DTYPE
+
+__all__ = ["LavaFixedEngine", "LavaFloatEngine", "LavaCircuit"]
+
+logger = logging.getLogger(__name__)
+
+
+def _buffer_dir() -> str | None:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+class LavaCircuit:
+    """One Lava network (training or inference), its runtime and its sample buffer.
+
+    Parameters
+    ----------
+    kind : {"training", "inference"}
+    stores : dict of str to ndarray
+        Initial weights (w1, w2, and for training w2t_pos, w2t_neg).
+    tag : {"fixed_pt", "floating_pt"}
+    capacity : int
+        Samples per run: rows of the sample buffer and the read-out records.
+    """
+
+    def __init__(self, kind: str, stores: dict, tag: str, capacity: int):
+        from lava.magma.core.run_configs import Loihi2SimCfg
+
+        from lava_backprop.procs.backprop_network.process import BackpropNetwork
+        from lava_backprop.procs.inference_network.process import InferenceNetwork
+
+        self.kind, self.tag, self.capacity = kind, tag, capacity
+        n_hid, n_in = stores["w1"].shape
+        n_out = stores["w2"].shape[0]
+        self.n_in, self.n_out = n_in, n_out
+        fd, self.path = tempfile.mkstemp(prefix=f"lava_backprop_{kind}_", suffix=".samples", dir=_buffer_dir())
+        os.close(fd)
+        self.buffer = np.memmap(self.path, dtype=np.uint8, mode="w+", shape=(capacity, n_in + n_out))
+        root = logging.getLogger()
+        handlers = list(root.handlers)
+        try:
+            if kind == "training":
+                self.net = BackpropNetwork(**stores, buffer_path=self.path, capacity=capacity, name="nbp")
+            else:
+                self.net = InferenceNetwork(
+                    w1=stores["w1"], w2=stores["w2"], buffer_path=self.path, capacity=capacity, name="nbp-inference"
+                )
+            cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=True)
+            self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
+        except Exception:
+            self._remove_buffer()
+            raise
+        finally:
+            for h in root.handlers[:]:
+                if h not in handlers:
+                    root.removeHandler(h)  # Lava adds a console handler per process
+        self.schedule = self.net.schedule
+        self.samples_done = 0
+        self.alive = True
+
+    def run(self, X: np.ndarray, T: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Run samples through the circuit; return their read-out (o, z)."""
+        n = X.shape[0]
+        o = np.empty((n, self.n_out), dtype=np.uint8)
+        z = np.empty((n, self.n_out), dtype=np.int32)
+        for lo in range(0, n, self.capacity):
+            m = min(self.capacity, n - lo)
+            rows = (self.samples_done + np.arange(m)) % self.capacity
+            self.buffer[rows, : self.n_in] = X[lo : lo + m]
+            self.buffer[rows, self.n_in :] = T[lo : lo + m] if T is not None else 0
+            self._run_steps(self.schedule.steps(m, first=self.samples_done == 0))
+            self.samples_done += m
+            o[lo : lo + m] = self.net.o_rec.get()[rows]
+            z[lo : lo + m] = self.net.z_rec.get()[rows]
+        return o, z
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The network's plastic stores, read from the running models."""
+        names = STORE_NAMES if self.kind == "training" else ("w1", "w2")
+        return {k: np.asarray(getattr(self.net, k).get()).astype(WEIGHT_DTYPE) for k in names}
+
+    def _run_steps(self, steps: int) -> None:
+        from lava.magma.core.run_conditions import RunSteps
+
+        if not self.alive:
+            raise EngineError("the Lava runtime was stopped")
+        try:
+            self.net.run(condition=RunSteps(num_steps=steps))
+        except Exception as err:
+            details = self._failures()
+            self.abort()
+            raise EngineError(f"the Lava {self.kind} network failed:\n{details or err}") from err
+
+    def _failures(self) -> str:
+        runtime = self.net.runtime
+        infra = getattr(runtime, "_messaging_infrastructure", None)
+        found = []
+        for actor in getattr(infra, "actors", []):
+            exc = actor.exception
+            if exc:
+                error, tb = exc
+                found.append(f"{error}\n{tb}")
+        return "\n".join(found)
+
+    def abort(self) -> None:
+        """Tear down a runtime whose processes have failed (a plain stop would hang)."""
+        runtime = self.net.runtime
+        self.alive = False
+        try:
+            if runtime is not None:
+                runtime._is_started = False
+                runtime._is_running = False
+                infra = runtime._messaging_infrastructure
+                if infra is not None:
+                    for actor in infra.actors:
+                        if not getattr(actor, "_is_done", False) and actor.is_alive():
+                            actor.terminate()
+                    infra.stop()
+                if runtime._watchdog_manager is not None:
+                    runtime._watchdog_manager.stop()
+        finally:
+            self._remove_buffer()
+
+    def close(self) -> None:
+        """Stop the runtime and remove the sample buffer; safe to call twice."""
+        if not self.alive:
+            self._remove_buffer()
+            return
+        self.alive = False
+        try:
+            self.net.stop()
+        finally:
+            self._remove_buffer()
+
+    def _remove_buffer(self) -> None:
+        self.buffer = None
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+class _LavaEngine(Engine):
+    """nBP in the Lava simulator; see the module docstring.
+
+    Parameters
+    ----------
+    w1, w2, w2t_pos, w2t_neg : array_like of int
+        Initial stores; see `lava_backprop.make_engine`.
+    chunk : int
+        Training samples per Lava run (rows of the sample buffer).
+    predict_chunk : int
+        Inference samples per Lava run.
+    """
+
+    tag = ""
+
+    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, chunk: int = 1000, predict_chunk: int = 2500):
+        if chunk < 1 or predict_chunk < 1:
+            raise ValueError(f"chunk and predict_chunk must be positive, got {chunk} and {predict_chunk}")
+        self.chunk, self.predict_chunk = chunk, predict_chunk
+        self._training = self._inference = None
+        super().__init__(w1, w2, w2t_pos, w2t_neg)
+        self._finalizer = weakref.finalize(self, _close_circuits, self._circuits)
+        atexit.register(self._finalizer)
+
+    def _load(self, stores):
+        self._stores = stores
+        self._circuits: list = []
+
+    def _circuit(self, kind: str) -> LavaCircuit:
+        current = self._training if kind == "training" else self._inference
+        if current is not None and current.alive:
+            return current
+        if kind == "training":
+            stores, capacity = self._stores, self.chunk
+        else:
+            stores, capacity = {k: self._stores[k] for k in ("w1", "w2")}, self.predict_chunk
+        circuit = LavaCircuit(kind, stores, self.tag, capacity)
+        self._circuits.append(circuit)
+        if kind == "training":
+            self._training = circuit
+        else:
+            self._inference = circuit
+        return circuit
+
+    def _train(self, X, T):
+        self._sync_weights()
+        self._drop_inference()
+        try:
+            return self._circuit("training").run(X, T)
+        except EngineError:
+            self.close()
+            raise
+
+    def _predict(self, X):
+        self._sync_weights()
+        try:
+            return self._circuit("inference").run(X)
+        except EngineError:
+            self.close()
+            raise
+
+    def _weights(self):
+        self._sync_weights()
+        return self._stores
+
+    def _sync_weights(self) -> None:
+        """Take the weights from a training run that may have changed them."""
+        if self._training is not None and self._training.alive and self._training.samples_done:
+            if getattr(self, "_synced_at", None) != self._training.samples_done:
+                self._stores = self._training.weights()
+                self._synced_at = self._training.samples_done
+
+    def _drop_inference(self) -> None:
+        if self._inference is not None:
+            self._inference.close()
+            self._circuits.remove(self._inference)
+            self._inference = None
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _close_circuits(self._circuits)
+            self._finalizer.detach()
+            atexit.unregister(self._finalizer)
+
+
+def _close_circuits(circuits: list) -> None:
+    while circuits:
+        circuit = circuits.pop()
+        try:
+            circuit.close()
+        except Exception:  # a failing stop must not keep the others running
+            logger.exception("stopping a Lava runtime failed")
+
+
+class LavaFixedEngine(_LavaEngine):
+    """The circuit's fixed-point models: Loihi integer arithmetic."""
+
+    name = "lava-fixed"
+    tag = "fixed_pt"
+
+
+class LavaFloatEngine(_LavaEngine):
+    """The circuit's floating-point models."""
+
+    name = "lava-float"
+    tag = "floating_pt"
