@@ -23,7 +23,7 @@ from lava_backprop.engine import Engine
 from lava_backprop.errors import EngineError
 from lava_backprop.weights import STORE_NAMES, WEIGHT_DTYPE
 
-__all__ = ["LavaFixedEngine", "LavaFloatEngine", "LavaCircuit"]
+__all__ = ["LavaFixedEngine", "LavaFloatEngine", "LavaCircuit", "record_raster"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +43,14 @@ class LavaCircuit:
     tag : {"fixed_pt", "floating_pt"}
     capacity : int
         Samples per run: rows of the sample buffer and the read-out records.
+    watch_steps : int
+        If positive, a ring-buffer sink of that many steps records every
+        population's spikes (see `raster`).
     """
 
-    def __init__(self, kind: str, stores: dict, tag: str, capacity: int):
+    def __init__(self, kind: str, stores: dict, tag: str, capacity: int, watch_steps: int = 0):
         from lava.magma.core.run_configs import Loihi2SimCfg
+        from lava.proc.io.sink import RingBuffer
 
         from lava_backprop.procs.backprop_network.process import BackpropNetwork
         from lava_backprop.procs.inference_network.process import InferenceNetwork
@@ -67,6 +71,11 @@ class LavaCircuit:
                 self.net = InferenceNetwork(
                     w1=stores["w1"], w2=stores["w2"], buffer_path=self.path, capacity=capacity, name="nbp-inference"
                 )
+            self.sinks = {}
+            for pop in self.net.schedule.populations if watch_steps > 0 else ():
+                port = getattr(self.net, f"s_out_{pop.name}")
+                self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
+                port.connect(self.sinks[pop.name].a_in)
             cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=True)
             self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
         except Exception:
@@ -95,6 +104,14 @@ class LavaCircuit:
             o[lo : lo + m] = self.net.o_rec.get()[rows]
             z[lo : lo + m] = self.net.z_rec.get()[rows]
         return o, z
+
+    def raster(self) -> dict[str, np.ndarray]:
+        """Spikes of every population: ``raster[name][t]`` was emitted in step ``t``.
+
+        A sink records in step ``t + 1`` what was emitted in step ``t``, so
+        the rows cover steps 0 (nothing) to the second-to-last step run.
+        """
+        return {name: np.asarray(sink.data.get()).T.astype(bool) for name, sink in self.sinks.items()}
 
     def weights(self) -> dict[str, np.ndarray]:
         """The network's plastic stores, read from the running models."""
@@ -267,3 +284,41 @@ class LavaFloatEngine(_LavaEngine):
 
     name = "lava-float"
     tag = "floating_pt"
+
+
+def record_raster(w1, w2, X, T, *, tag: str = "fixed_pt", w2t_pos=None, w2t_neg=None):
+    """Train a few samples in Lava and record every population's spikes.
+
+    Parameters
+    ----------
+    w1, w2, w2t_pos, w2t_neg : array_like of int
+        Initial stores.
+    X : array of 0/1, shape (n, n_in)
+    T : array, shape (n, n_out) one-hot or (n,) labels
+    tag : {"fixed_pt", "floating_pt"}
+
+    Returns
+    -------
+    o, z : ndarray, shape (n, n_out)
+        Read-out of each sample.
+    weights : dict of str to ndarray
+        The stores after training.
+    raster : dict of str to ndarray of bool, shape (steps, width)
+        Row ``t`` holds the spikes emitted in time step ``t``; phase ``p`` of
+        sample ``k`` is row ``TRAINING.step_of(k, p)``.
+    """
+    from lava_backprop.engine import check_spikes, check_targets
+    from lava_backprop.schedule import TRAINING
+    from lava_backprop.weights import check_stores
+
+    _, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
+    X = check_spikes(X, stores["w1"].shape[1])
+    T = check_targets(T, X.shape[0], stores["w2"].shape[0])
+    n = X.shape[0]
+    circuit = LavaCircuit("training", stores, tag, capacity=n, watch_steps=TRAINING.steps(n) + 1)
+    try:
+        o, z = circuit.run(X, T)
+        circuit._run_steps(1)  # lets the sinks receive the last step's spikes
+        return o, z, circuit.weights(), circuit.raster()
+    finally:
+        circuit.close()

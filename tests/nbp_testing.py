@@ -27,3 +27,45 @@ def saturating_network(n_in, n_hid, n_out, n_samples, seed, p_input=0.3):
     pick = rng.integers(0, 8, size=n_samples)
     X = patterns[pick] ^ (rng.random((n_samples, n_in)) < 0.05).astype(np.uint8)
     return w1, w2, X, labels_of[pick]
+
+
+def reference_steps(w1, w2, X, T):
+    """Intermediate vectors of ALGORITHM.md §5 for each sample, in order.
+
+    Returns a list of dicts with a, h, h_lo, h_hi, b_h, z, o, o_lo, o_hi,
+    d_pos, d_neg, d1_pos, d1_neg (bool or int arrays), updating the four
+    stores after each sample as the rule says.
+    """
+    W1, W2 = np.array(w1, dtype=np.int64), np.array(w2, dtype=np.int64)
+    P, M = W2.T.copy(), np.clip(-W2.T, -256, 254)
+    out = []
+    for x, t in zip(np.asarray(X, dtype=np.int64), np.asarray(T, dtype=bool), strict=True):
+        a = W1 @ x
+        h = a > 512
+        z = W2 @ h
+        v = {"a": a, "h": h, "h_lo": a > 0, "h_hi": a > 1024, "b_h": (a > 0) & ~(a > 1024), "z": z}
+        v.update(o=z > 512, o_lo=z > 0, o_hi=z > 1024)
+        v["d_pos"] = t & ~v["o"] & v["o_lo"]
+        v["d_neg"] = v["o"] & ~t & v["o_lo"] & ~v["o_hi"]
+        dp, dn, hh = (v[k].astype(np.int64) for k in ("d_pos", "d_neg", "h"))
+        v["d1_pos"] = v["b_h"] & (P @ dp + M @ dn > 0)
+        v["d1_neg"] = v["b_h"] & (P @ dn + M @ dp > 0)
+        W2 = np.clip(W2 + 2 * np.outer(dp, hh), -256, 254)
+        P = np.clip(P + 2 * np.outer(hh, dp), -256, 254)
+        M = np.clip(M + 2 * np.outer(hh, dn), -256, 254)
+        W1 = np.clip(W1 + 2 * np.outer(v["d1_pos"], x), -256, 254)
+        W2 = np.clip(W2 - 2 * np.outer(dn, hh), -256, 254)
+        P = np.clip(P - 2 * np.outer(hh, dn), -256, 254)
+        M = np.clip(M - 2 * np.outer(hh, dp), -256, 254)
+        W1 = np.clip(W1 - 2 * np.outer(v["d1_neg"], x), -256, 254)
+        out.append(v)
+    return out
+
+
+def lively_network(n_in, n_hid, n_out, n_samples, seed, p_input=0.3):
+    """Weights biased upwards and random samples: many units fire, all errors occur."""
+    rng = np.random.default_rng(seed)
+    w1 = rng.integers(-60, 128, size=(n_hid, n_in)) * 2
+    w2 = rng.integers(-100, 128, size=(n_out, n_hid)) * 2
+    X = (rng.random((n_samples, n_in)) < p_input).astype(np.uint8)
+    return w1, w2, X, rng.integers(0, n_out, n_samples)

@@ -1,12 +1,25 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Argument checks shared by the layer processes."""
+"""Argument checks shared by the processes."""
 
 import numpy as np
+from lava.magma.core.process.process import AbstractProcess
 
 from lava_backprop.schedule import SCHEDULES
 from lava_backprop.weights import check_store
 
-__all__ = ["check_layer_args", "plastic_init"]
+__all__ = ["CheckedProcess", "check_layer_args", "plastic_init"]
+
+
+class CheckedProcess(AbstractProcess):
+    """An AbstractProcess whose constructor may reject its arguments.
+
+    Lava's ``__del__`` assumes ``AbstractProcess.__init__`` ran; a process
+    that raised before calling it must not trip over that when collected.
+    """
+
+    def __del__(self):
+        if "_runtime" in self.__dict__:
+            super().__del__()
 
 
 def check_layer_args(n_in: int, n_hid: int, n_out: int, schedule: str) -> int:

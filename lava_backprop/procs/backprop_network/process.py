@@ -2,14 +2,14 @@
 """BackpropNetwork: the 12-phase nBP training circuit as one hierarchical process."""
 
 from lava.magma.core.process.ports.ports import OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import TRAINING
 from lava_backprop.weights import check_stores
 
 
-class BackpropNetwork(AbstractProcess):
+class BackpropNetwork(CheckedProcess):
     """The nBP training circuit: gating chain, sample source and three layers.
 
     Every sample takes 12 steps, routed by the gating ring (ALGORITHM.md §4):

@@ -2,13 +2,13 @@
 """GatingChain: the ring of gate neurons that routes the circuit's phases."""
 
 from lava.magma.core.process.ports.ports import OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.circuit import kick
+from lava_backprop.procs.base_process import CheckedProcess
 
 
-class GatingChain(AbstractProcess):
+class GatingChain(CheckedProcess):
     """A ring of ``n_gates`` gate neurons, each exciting the next.
 
     Dynamics (bias 0, no refractoriness, chain weight 9280, theta 1024)::

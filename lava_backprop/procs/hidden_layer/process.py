@@ -2,13 +2,12 @@
 """HiddenLayer: h with its derivative bounds, memory, mask, backprop target; W1, +W2^T, -W2^T."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
-from lava_backprop.procs.base_process import check_layer_args, plastic_init
+from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, plastic_init
 
 
-class HiddenLayer(AbstractProcess):
+class HiddenLayer(CheckedProcess):
     """The hidden populations and the plastic synapses onto them.
 
     Memoryless neurons (bias -8192, theta 1024, 24-bit voltage; 2-step

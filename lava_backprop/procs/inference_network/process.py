@@ -2,14 +2,14 @@
 """InferenceNetwork: the 4-phase forward circuit with fixed weights."""
 
 from lava.magma.core.process.ports.ports import OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import INFERENCE
 from lava_backprop.weights import check_store
 
 
-class InferenceNetwork(AbstractProcess):
+class InferenceNetwork(CheckedProcess):
     """The inference circuit: a 4-gate ring routes x (phase 1), h (2), o (3).
 
     ``h = [W1 x > 512]``, ``o = [W2 h > 512]`` with non-plastic weights; the

@@ -2,12 +2,11 @@
 """InputLayer: the input population x and its memory m_x."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
 
-from lava_backprop.procs.base_process import check_layer_args
+from lava_backprop.procs.base_process import CheckedProcess, check_layer_args
 
 
-class InputLayer(AbstractProcess):
+class InputLayer(CheckedProcess):
     """Input spikes ``x`` and their memory ``m_x``, replayed for learning.
 
     Memoryless neurons (bias -8192, theta 1024, 2-step refractoriness)::

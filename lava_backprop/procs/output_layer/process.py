@@ -2,13 +2,12 @@
 """OutputLayer: o with its derivative bounds, target, error and transpose-error; W2; read-out."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
-from lava_backprop.procs.base_process import check_layer_args, plastic_init
+from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, plastic_init
 
 
-class OutputLayer(AbstractProcess):
+class OutputLayer(CheckedProcess):
     """The output populations, the plastic W2 onto them and the per-sample read-out.
 
     Memoryless neurons (bias -8192, theta 1024, 24-bit voltage, 2-step

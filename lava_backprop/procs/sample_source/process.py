@@ -2,12 +2,12 @@
 """SampleSource: streams each sample's input and target spikes into the circuit."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
 
+from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import SCHEDULES
 
 
-class SampleSource(AbstractProcess):
+class SampleSource(CheckedProcess):
     """Emits sample ``k``'s input ``x`` and target ``t`` when their gates arrive.
 
     Driven by the gating chain, not by a clock: the ``j``-th arrival of gate 0

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The Lava engines against the integer reference, bit for bit."""
+
+import glob
+import os
+
+import numpy as np
+import pytest
+from lava_testing import no_leftover_workers  # noqa: F401
+from nbp_testing import saturating_network
+
+import lava_backprop as lb
+from lava_backprop.errors import EngineError
+
+pytestmark = pytest.mark.timeout(180)
+
+CASES = [(20, 12, 10, 0), (20, 12, 10, 1), (30, 16, 10, 2), (24, 8, 4, 3)]
+
+
+def reference_run(w1, w2, X, y):
+    with lb.make_engine("reference", w1, w2) as ref:
+        o, z = ref.train(X, y)
+        return o, z, ref.weights()
+
+
+@pytest.mark.parametrize(("n_in", "n_hid", "n_out", "seed"), CASES)
+def test_lava_fixed_equals_reference(n_in, n_hid, n_out, seed):
+    w1, w2, X, y = saturating_network(n_in, n_hid, n_out, 120, seed)
+    o_ref, z_ref, w_ref = reference_run(w1, w2, X, y)
+    saturated = sum(int(((w == -256) | (w == 254)).sum()) for w in w_ref.values())
+    assert saturated > 0
+    # Chunks of 50 samples: runs resume mid-stream, three buffer fills.
+    with lb.make_engine("lava-fixed", w1, w2, chunk=50) as engine:
+        o, z = engine.train(X, y)
+        w = engine.weights()
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(w[key], w_ref[key], err_msg=key)
+
+
+def test_lava_float_equals_lava_fixed():
+    w1, w2, X, y = saturating_network(20, 12, 10, 100, 4)
+    results = {}
+    for name in ("lava-fixed", "lava-float"):
+        with lb.make_engine(name, w1, w2, chunk=64) as engine:
+            o, z = engine.train(X, y)
+            results[name] = (o, z, engine.weights(), *engine.predict(X))
+    fixed, float_ = results["lava-fixed"], results["lava-float"]
+    for a, b in zip(fixed[:2] + fixed[3:], float_[:2] + float_[3:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(fixed[2][key], float_[2][key])
+
+
+def test_train_predict_train_continues_the_same_run():
+    """Training, then predicting, then training again equals one reference history."""
+    w1, w2, X, y = saturating_network(20, 12, 10, 90, 5)
+    with lb.make_engine("reference", w1, w2) as ref, lb.make_engine("lava-fixed", w1, w2, chunk=40) as lava:
+        for part in (slice(0, 50), slice(50, 90)):
+            np.testing.assert_array_equal(lava.train(X[part], y[part])[0], ref.train(X[part], y[part])[0])
+            for got, want in zip(lava.predict(X), ref.predict(X), strict=True):
+                np.testing.assert_array_equal(got, want)
+        for key in lb.STORE_NAMES:
+            np.testing.assert_array_equal(lava.weights()[key], ref.weights()[key])
+
+
+@pytest.mark.parametrize("engine", ["lava-fixed", "lava-float"])
+def test_inference_network_equals_forward_pass(engine):
+    rng = np.random.default_rng(6)
+    w1, w2 = lb.glorot_init(lb.NetworkSize(30, 20, 10), seed=rng)
+    X = (rng.random((130, 30)) < 0.4).astype(np.uint8)
+    with lb.make_engine(engine, w1, w2, predict_chunk=60) as lava, lb.make_engine("reference", w1, w2) as ref:
+        o, z = lava.predict(X)
+        o_ref, z_ref = ref.predict(X)
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+    assert o.any() and (~o.astype(bool)).any()
+
+
+def test_error_inside_a_model_surfaces_and_stops_everything():
+    w1, w2, X, y = saturating_network(20, 12, 10, 10, 7)
+    engine = lb.make_engine("lava-fixed", w1, w2, chunk=10)
+    circuit = engine._circuit("training")
+    os.unlink(circuit.path)  # the sample source cannot open its buffer
+    with pytest.raises(
+        EngineError, match=r"process 'source' \(PySampleSourceModelFixed\) failed at time step 1"
+    ) as info:
+        engine.train(X, y)
+    assert "FileNotFoundError" in str(info.value) and "Traceback" in str(info.value)
+    with pytest.raises(EngineError, match="closed"):
+        engine.train(X, y)
+    engine.close()
+
+
+def test_close_removes_sample_buffers():
+    w1, w2, X, y = saturating_network(20, 12, 10, 5, 8)
+    with lb.make_engine("lava-fixed", w1, w2, chunk=10) as engine:
+        engine.train(X, y)
+        engine.predict(X)
+        paths = [c.path for c in engine._circuits]
+        assert len(paths) == 2 and all(os.path.exists(p) for p in paths)
+    assert not any(os.path.exists(p) for p in paths)
+
+
+def test_bad_options():
+    w1, w2, _, _ = saturating_network(20, 12, 10, 5, 8)
+    with pytest.raises(ValueError, match="chunk"):
+        lb.make_engine("lava-fixed", w1, w2, chunk=0)
+    with pytest.raises(lb.WeightError):
+        lb.make_engine("lava-fixed", w1 + 1, w2)
+    assert not glob.glob("/dev/shm/lava_backprop_*")
