@@ -175,6 +175,12 @@ class GroupCore:
     the group's pre population fires, so they receive identical updates and
     this model keeps one store for all of them; a step in which they would
     differ raises `CircuitError`.
+
+    A closed population is silent only while its synaptic input stays at or
+    below 9216 (``theta - bias``); the plastic sums can exceed that in
+    principle. A population that fires outside its phases of
+    ``schedule.active_phases`` raises `CircuitError` rather than let the
+    circuit drift from the rule it implements.
     """
 
     def __init__(self, schedule: Schedule, layer: str, size: NetworkSize, arith: Arithmetic = FIXED):
@@ -201,6 +207,9 @@ class GroupCore:
         self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
         self.r_prev = False
         self.syn: dict[str, np.ndarray] = {}
+        self.allowed = {n: np.zeros(schedule.n_phases, dtype=bool) for n in self.names}
+        for n in self.names:
+            self.allowed[n][list(schedule.active_phases.get(n, ()))] = True
 
     @property
     def inputs(self) -> list[str]:
@@ -242,11 +251,17 @@ class GroupCore:
         if self.schedule.learns:
             self._learn(pre_idx, stores)
         spikes = {}
+        phase = int(np.argmax(gates))
         for n in self.names:
             s = self.arith.clamp(current[n]) > CIRCUIT.theta
             if self.refractory[n]:
                 s &= self.refr[n] == 0
                 self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
+            if not self.allowed[n][phase] and s.any():
+                raise CircuitError(
+                    f"{n} fired in phase {phase}, where it must stay silent: a synaptic sum exceeded "
+                    f"{CIRCUIT.fires_above(0)} in a closed phase, so the circuit no longer computes nBP exactly"
+                )
             spikes[n] = s
         self.ptr = (self.ptr + 1) % DEPTH
         for n in self.names:

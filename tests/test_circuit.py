@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The circuit's data and per-step dynamics, without Lava."""
+
+import numpy as np
+import pytest
+from nbp_testing import lively_network, saturating_network
+
+import lava_backprop as lb
+from lava_backprop.circuit import FIXED, FLOAT, CircuitError, chain_step, kick, simulate
+from lava_backprop.reference import forward
+from lava_backprop.schedule import INFERENCE, TRAINING
+
+
+def stores_of(w1, w2):
+    return {"w1": w1.copy(), "w2": w2.copy(), "w2t_pos": w2.T.copy(), "w2t_neg": np.clip(-w2.T, -256, 254)}
+
+
+def test_step_accounting():
+    assert TRAINING.steps(5) == 12 * 5 + 13
+    assert TRAINING.steps(5, first=False) == 60
+    assert TRAINING.step_of(0, 0) == 13 and TRAINING.step_of(2, 7) == 13 + 24 + 7
+    assert INFERENCE.steps(3) == 4 * 3 + 5
+
+
+def test_gate_weights_give_the_published_thresholds():
+    c = lb.CIRCUIT
+    assert c.fires_above(TRAINING.gate_weights("h")[2]) == 512
+    assert c.fires_above(TRAINING.gate_weights("h_lo")[2]) == 0
+    assert c.fires_above(TRAINING.gate_weights("h_hi")[2]) == 1024
+    assert c.fires_above(TRAINING.gate_weights("h1t")[6]) == 0
+    assert c.fires_above(TRAINING.gate_weights("h1t")[4]) == 17344  # the guard: 9216 + 8128
+    # One relay spike opens a gated population; alone it does not.
+    assert c.relay > c.fires_above(c.gate) and c.relay <= c.fires_above(0)
+
+
+def test_chain_moves_one_gate_per_step():
+    s = kick(12)
+    seen = []
+    for _ in range(25):
+        s = chain_step(s, FIXED)
+        seen.append(int(np.flatnonzero(s)[0]))
+        assert s.sum() == 1
+    assert seen == [(t + 1) % 12 for t in range(25)]
+
+
+@pytest.mark.parametrize("arith", [FIXED, FLOAT], ids=lambda a: a.tag)
+@pytest.mark.parametrize(("n_in", "n_hid", "n_out", "seed"), [(20, 12, 10, 0), (60, 40, 10, 1), (100, 50, 10, 2)])
+def test_simulation_equals_reference(arith, n_in, n_hid, n_out, seed):
+    w1, w2, X, y = saturating_network(n_in, n_hid, n_out, 150, seed)
+    T = np.eye(n_out, dtype=np.uint8)[y]
+    stores = stores_of(w1, w2)
+    o, z = simulate(TRAINING, stores, X, T, arith)
+    with lb.make_engine("reference", w1, w2) as ref:
+        o_ref, z_ref = ref.train(X, T)
+        w_ref = ref.weights()
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(stores[key], w_ref[key], err_msg=key)
+
+
+def test_inference_simulation_equals_forward_pass():
+    w1, w2, X, _ = lively_network(30, 20, 10, 50, 3)
+    o, z = simulate(INFERENCE, {"w1": w1, "w2": w2}, X)
+    o_ref, z_ref = forward(X, w1, w2)
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+
+
+def test_overdriven_closed_population_is_an_error():
+    # 40 active inputs at +254 give a = 10160 > 9216: the replay of x in
+    # phase 11 drives h in the closed phase 0, which the circuit must refuse.
+    w1 = np.full((3, 40), 254)
+    w2 = np.full((2, 3), -100)
+    X = np.ones((2, 40), dtype=np.uint8)
+    with pytest.raises(CircuitError, match="h fired in phase 0.*exceeded 9216"):
+        simulate(TRAINING, stores_of(w1, w2), X, np.eye(2, dtype=np.uint8))
