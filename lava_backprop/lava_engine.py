@@ -49,6 +49,9 @@ class LavaCircuit:
     """
 
     def __init__(self, kind: str, stores: dict, tag: str, capacity: int, watch_steps: int = 0):
+        from lava_backprop.procs import import_lava_multiprocessing
+
+        import_lava_multiprocessing()
         from lava.magma.core.run_configs import Loihi2SimCfg
         from lava.proc.io.sink import RingBuffer
 

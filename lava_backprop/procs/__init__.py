@@ -14,3 +14,25 @@
 Each folder holds ``process.py`` and ``models.py`` only: Lava discovers models
 by executing every module in a process's folder.
 """
+
+import multiprocessing as _mp
+import sys as _sys
+
+_LAVA_MP = "lava.magma.runtime.message_infrastructure.multiprocessing"
+
+
+def import_lava_multiprocessing() -> None:
+    """Import Lava's message infrastructure, which sets the 'fork' start method.
+
+    Lava calls ``multiprocessing.set_start_method("fork")`` when that module is
+    imported and fails if anything (a tqdm lock, say) fixed the start method
+    before. Clearing the choice first lets Lava make it, as it would anyway.
+    """
+    if _LAVA_MP in _sys.modules:
+        return
+    if _mp.get_start_method(allow_none=True) is not None:
+        _mp.set_start_method(None, force=True)
+    __import__(_LAVA_MP)
+
+
+import_lava_multiprocessing()

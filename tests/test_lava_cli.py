@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Training and evaluation runs with the Lava engines give the reference engine's results."""
+
+import json
+
+import numpy as np
+import pytest
+from lava_testing import no_leftover_workers  # noqa: F401
+
+import lava_backprop as lb
+from lava_backprop.checkpoint import load_checkpoint
+from lava_backprop.cli import main
+
+pytestmark = pytest.mark.timeout(300)
+
+ARGS = ["--samples", "60", "--test-samples", "40", "--hidden", "12", "--epochs", "2", "--seed", "5", "--no-progress"]
+
+
+def strip(history):
+    return [{k: v for k, v in m.items() if k not in ("train_seconds", "samples_per_s", "engine")} for m in history]
+
+
+def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
+    runs = {}
+    for engine in ("reference", "lava-fixed"):
+        out = tmp_path / engine
+        assert main(["train", "--engine", engine, "--data-dir", str(data_root), "--out", str(out), *ARGS]) == 0
+        runs[engine] = out
+    assert "epoch   2" in capsys.readouterr().out
+    ref, lava = (json.loads((runs[e] / "metrics.json").read_text()) for e in ("reference", "lava-fixed"))
+    assert strip(lava) == strip(ref)
+    assert lava[0]["engine"] == "lava-fixed"
+    a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["lava-fixed"])
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(a.stores[key], b.stores[key])
+    assert (runs["lava-fixed"] / "plots" / "learning_curves.png").exists()
+    # Evaluate the Lava run's checkpoint with the float models.
+    assert main(["evaluate", str(runs["lava-fixed"]), "--engine", "lava-float", "--data-dir", str(data_root),
+                 "--samples", "40", "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert {k: m[k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")} == {
+        k: ref[-1]["test"][k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")
+    }
