@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lava_backprop.errors import LavaBackpropError
-from lava_backprop.params import CIRCUIT, NetworkSize
-from lava_backprop.schedule import Schedule
+from lava_backprop.params import CIRCUIT, NetworkSize, mantissa_exponent
+from lava_backprop.schedule import Relay, Schedule
 from lava_backprop.weights import bump
 
 __all__ = [
@@ -80,6 +80,17 @@ class Arithmetic:
     dtype: type
     v_bits: int | None
 
+    def weight(self, w: int) -> int:
+        """A fixed synapse weight as this format computes it.
+
+        Fixed point: ``m << e`` from its 8-bit mantissa and exponent (exact for
+        every weight of the circuit, or ValueError); float: ``w`` itself.
+        """
+        if self.v_bits is None:
+            return w
+        mant, exp = mantissa_exponent(w)
+        return mant << exp
+
     def clamp(self, v: np.ndarray) -> np.ndarray:
         if self.v_bits is not None:
             lim = 1 << (self.v_bits - 1)
@@ -104,7 +115,7 @@ def chain_step(s: np.ndarray, arith: Arithmetic = FIXED) -> np.ndarray:
     so the one spike in the ring moves on by one gate per step. The kick is
     the spike of gate 0 the ring holds before the first step (see `kick`).
     """
-    v = CIRCUIT.chain * np.roll(np.asarray(s), 1).astype(arith.dtype)
+    v = arith.weight(CIRCUIT.chain) * np.roll(np.asarray(s), 1).astype(arith.dtype)
     return v > CIRCUIT.theta
 
 
@@ -192,13 +203,18 @@ class GroupCore:
         self.refractory = {p.name: p.refractory for p in schedule.layer_populations(layer)}
         self.gate_matrix = np.zeros((len(self.names), schedule.n_phases), dtype=np.int64)
         for i, name in enumerate(self.names):
-            for g, w in schedule.gate_weights(name).items():
-                self.gate_matrix[i, g] += w
-        self.relays = [r for r in schedule.relays if r.dst in self.names]
+            for g, targets in schedule.gates.items():
+                for pop, w in targets:
+                    if pop == name:
+                        self.gate_matrix[i, g] += arith.weight(w)
+        self.relays = [
+            Relay(r.src, r.dst, arith.weight(r.weight), r.delay) for r in schedule.relays if r.dst in self.names
+        ]
         for r in self.relays:
             if r.src not in self.names or not 0 <= r.delay < DEPTH:
                 raise ValueError(f"relay {r} must stay inside layer {layer!r} with delay < {DEPTH}")
         self.drives = [(pop, stream) for pop, (stream, _) in schedule.drives.items() if pop in self.names]
+        self.drive_weight = arith.weight(CIRCUIT.relay)
         self.plastic = [g for g in schedule.plastic if g.posts[0] in self.names]
         self.pot_mask = np.zeros(schedule.n_phases, dtype=bool)
         self.pot_mask[list(schedule.potentiation_gates)] = True
@@ -239,7 +255,7 @@ class GroupCore:
         for r in self.relays:
             current[r.dst] += r.weight * self.last(r.src, r.delay)
         for pop, stream in self.drives:
-            current[pop] += CIRCUIT.relay * np.asarray(ext[stream], dtype=bool)
+            current[pop] += self.drive_weight * np.asarray(ext[stream], dtype=bool)
         pre_idx = {}
         for g in self.plastic:
             idx = pre_idx[g.pre] = np.flatnonzero(ext[g.pre])

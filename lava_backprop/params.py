@@ -16,7 +16,25 @@ from dataclasses import dataclass
 
 from lava_backprop.errors import ShapeError
 
-__all__ = ["CircuitConstants", "NetworkSize", "CIRCUIT"]
+__all__ = ["CircuitConstants", "NetworkSize", "CIRCUIT", "mantissa_exponent"]
+
+#: Loihi synaptic weights: a signed 8-bit mantissa (|m| <= 255) times 2**exp.
+MANTISSA_MAX = 255
+EXPONENT_MAX = 7
+
+
+def mantissa_exponent(weight: int) -> tuple[int, int]:
+    """Split a fixed weight into ``(m, e)`` with ``weight == m * 2**e``, ``|m| <= 255``.
+
+    The smallest exponent is chosen. Raises ValueError if no exponent in
+    ``0..7`` represents ``weight`` exactly.
+    """
+    weight = int(weight)
+    for exp in range(EXPONENT_MAX + 1):
+        mant, rem = divmod(weight, 1 << exp)
+        if rem == 0 and abs(mant) <= MANTISSA_MAX:
+            return mant, exp
+    raise ValueError(f"weight {weight} is not an 8-bit mantissa times 2**e for any e in 0..{EXPONENT_MAX}")
 
 
 @dataclass(frozen=True)

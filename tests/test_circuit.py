@@ -7,6 +7,7 @@ from nbp_testing import lively_network, saturating_network
 
 import lava_backprop as lb
 from lava_backprop.circuit import FIXED, FLOAT, CircuitError, chain_step, kick, simulate
+from lava_backprop.params import mantissa_exponent
 from lava_backprop.reference import forward
 from lava_backprop.schedule import INFERENCE, TRAINING
 
@@ -75,3 +76,20 @@ def test_overdriven_closed_population_is_an_error():
     X = np.ones((2, 40), dtype=np.uint8)
     with pytest.raises(CircuitError, match="h fired in phase 0.*exceeded 9216"):
         simulate(TRAINING, stores_of(w1, w2), X, np.eye(2, dtype=np.uint8))
+
+
+def test_every_fixed_weight_is_an_8_bit_mantissa_times_a_power_of_two():
+    weights = {r.weight for r in TRAINING.relays}
+    weights |= {w for targets in TRAINING.gates.values() for _, w in targets}
+    weights |= {lb.CIRCUIT.chain, lb.CIRCUIT.relay}
+    for w in weights:
+        mant, exp = mantissa_exponent(w)
+        assert mant * 2**exp == w and abs(mant) <= 255 and 0 <= exp <= 7
+    assert mantissa_exponent(520) == (130, 2)
+    assert mantissa_exponent(9280) == (145, 6)
+    assert mantissa_exponent(-8128) == (-254, 5)
+    with pytest.raises(ValueError, match="not an 8-bit mantissa"):
+        mantissa_exponent(521)
+    with pytest.raises(ValueError):
+        FIXED.weight(255 * 2**7 + 2)
+    assert FLOAT.weight(521) == 521
