@@ -113,20 +113,32 @@ def main(argv=None):
             }
         )
 
-    print(f"MNIST20 {size}: {args.samples} training samples ({n_train_steps} steps), "
-          f"{args.test_samples} test samples ({n_test_steps} steps); {LEAF_PROCESSES} leaf processes")
-    print(f"{'engine':<11}{'train samples/s':>16}{'steps/s':>9}{'infer samples/s':>17}{'steps/s':>9}"
-          f"{'plain chain steps/s':>21}{'exact':>7}")
+    print(
+        f"MNIST20 {size}: {args.samples} training samples ({n_train_steps} steps), "
+        f"{args.test_samples} test samples ({n_test_steps} steps); {LEAF_PROCESSES} leaf processes"
+    )
+    print(
+        f"{'engine':<11}{'train samples/s':>16}{'steps/s':>9}{'infer samples/s':>17}{'steps/s':>9}"
+        f"{'plain chain steps/s':>21}{'exact':>7}"
+    )
     for r in rows:
-        print(f"{r['engine']:<11}{r['train_samples_per_s']:>16.1f}{r['train_steps_per_s']:>9.0f}"
-              f"{r['infer_samples_per_s']:>17.1f}{r['infer_steps_per_s']:>9.0f}"
-              f"{r['plain_chain_steps_per_s']:>21.0f}{r['weights_equal_reference']!s:>7}")
-    print("(start-up excluded: build + compile ~%.1f s; reading the weights took %.1f s)"
-          % (rows[0]["build_s"], rows[0]["read_weights_s"]))
+        print(
+            f"{r['engine']:<11}{r['train_samples_per_s']:>16.1f}{r['train_steps_per_s']:>9.0f}"
+            f"{r['infer_samples_per_s']:>17.1f}{r['infer_steps_per_s']:>9.0f}"
+            f"{r['plain_chain_steps_per_s']:>21.0f}{r['weights_equal_reference']!s:>7}"
+        )
+    first = rows[0]
+    print(
+        f"(start-up excluded: build + compile {first['build_s']:.1f} s; reading the weights took "
+        f"{first['read_weights_s']:.1f} s)"
+    )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"size": str(size), "samples": args.samples, "test_samples": args.test_samples, "rows": rows},
-                      f, indent=2)
+            json.dump(
+                {"size": str(size), "samples": args.samples, "test_samples": args.test_samples, "rows": rows},
+                f,
+                indent=2,
+            )
     return 0 if all(r["weights_equal_reference"] for r in rows) else 1
 
 

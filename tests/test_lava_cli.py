@@ -35,8 +35,22 @@ def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
         np.testing.assert_array_equal(a.stores[key], b.stores[key])
     assert (runs["lava-fixed"] / "plots" / "learning_curves.png").exists()
     # Evaluate the Lava run's checkpoint with the float models.
-    assert main(["evaluate", str(runs["lava-fixed"]), "--engine", "lava-float", "--data-dir", str(data_root),
-                 "--samples", "40", "--json"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(runs["lava-fixed"]),
+                "--engine",
+                "lava-float",
+                "--data-dir",
+                str(data_root),
+                "--samples",
+                "40",
+                "--json",
+            ]
+        )
+        == 0
+    )
     m = json.loads(capsys.readouterr().out)
     assert {k: m[k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")} == {
         k: ref[-1]["test"][k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")
