@@ -34,6 +34,7 @@ test-slow: bootstrap
 
 bench: bootstrap
 	$(BIN)/python benchmarks/bench_reference.py
+	$(BIN)/python benchmarks/bench_lava.py
 
 lint: bootstrap
 	$(BIN)/ruff check lava_backprop tests benchmarks
