@@ -11,6 +11,7 @@ export LAVA_BACKPROP_DATA ?= $(SHARED_DATA)
 endif
 
 DEMO_EPOCHS ?= 5
+DEMO_LAVA_SAMPLES ?= 2000
 
 .PHONY: help bootstrap demo test test-slow bench lint clean
 
@@ -24,7 +25,11 @@ bootstrap:
 	@bash scripts/bootstrap.sh
 
 demo: bootstrap
+	@echo "== nBP on MNIST20 (400-400-10), integer reference engine, $(DEMO_EPOCHS) epochs"
 	$(BIN)/lava-backprop train --dataset mnist20 --epochs $(DEMO_EPOCHS) --out runs/demo --overwrite
+	@echo "== the spiking circuit in the Lava simulator (fixed point), first $(DEMO_LAVA_SAMPLES) samples"
+	$(BIN)/lava-backprop train --engine lava-fixed --dataset mnist20 --epochs 1 --samples $(DEMO_LAVA_SAMPLES) \
+		--test-samples 2000 --out runs/demo-lava --overwrite
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -196,9 +196,10 @@ def _train_epoch(eng, X, T, desc: str, progress: bool):
     n = X.shape[0]
     o = np.empty((n, T.shape[1]), dtype=np.uint8)
     z = np.empty((n, T.shape[1]), dtype=np.int32)
+    step = min(CHUNK, getattr(eng, "chunk", CHUNK))
     with tqdm(total=n, desc=desc, unit="sample", disable=not progress, leave=False) as bar:
-        for lo in range(0, n, CHUNK):
-            hi = min(lo + CHUNK, n)
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
             o[lo:hi], z[lo:hi] = eng.train(X[lo:hi], T[lo:hi])
             bar.update(hi - lo)
     return o, z
