@@ -79,7 +79,7 @@ class LavaCircuit:
                 port = getattr(self.net, f"s_out_{pop.name}")
                 self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
                 port.connect(self.sinks[pop.name].a_in)
-            cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=True)
+            cfg = Loihi2SimCfg(select_tag=tag)
             self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
         except Exception:
             self._remove_buffer()

@@ -48,8 +48,7 @@ class BackpropNetwork(CheckedProcess):
     Example
     -------
     >>> net = BackpropNetwork(w1=w1, w2=w2, buffer_path=path, capacity=100)  # doctest: +SKIP
-    >>> net.run(RunSteps(12 * n + 13), Loihi2SimCfg(select_tag="fixed_pt",
-    ...                                             select_sub_proc_model=True))  # doctest: +SKIP
+    >>> net.run(RunSteps(12 * n + 13), Loihi2SimCfg(select_tag="fixed_pt"))  # doctest: +SKIP
     """
 
     schedule = TRAINING
