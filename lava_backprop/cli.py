@@ -65,7 +65,21 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=SPLITS)
     ev.add_argument("--samples", type=_positive, help="evaluate the first N images only")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
+    hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,n_hid,n_out (default 400,400,10)")
+    hw.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+def _sizes(text: str) -> tuple[int, int, int]:
+    try:
+        sizes = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected three positive integers n_in,n_hid,n_out, got {text!r}")
+    return sizes
 
 
 def _pct(m: dict) -> str:
@@ -123,6 +137,15 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_check_hw(args) -> int:
+    from lava_backprop.hw import check_hw
+    from lava_backprop.params import NetworkSize
+
+    report = check_hw(NetworkSize(*args.sizes))
+    print(report.to_json() if args.json else report.summary())
+    return 0 if report.ok else 1
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -132,7 +155,8 @@ def main(argv=None) -> int:
     logger.addHandler(handler)
     logger.setLevel(level)
     try:
-        return {"train": _cmd_train, "evaluate": _cmd_evaluate}[args.command](args)
+        commands = {"train": _cmd_train, "evaluate": _cmd_evaluate, "check-hw": _cmd_check_hw}
+        return commands[args.command](args)
     except (LavaBackpropError, ValueError) as err:
         print(f"lava-backprop {args.command}: error: {err}", file=sys.stderr)
         return 2

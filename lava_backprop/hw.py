@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Static check of a Lava network against Loihi 2, without the hardware.
+
+`check_network` resolves a process graph the way a hardware run would
+(``select_sub_proc_model=True``: compositions replace leaves where they
+exist) and reports
+
+- every leaf process without a Loihi 2 implementation (a custom CPU model
+  rather than one of the built-ins ``lava-loihi`` implements, or host IO),
+- every parameter of a built-in outside the limits of Lava's bit-accurate
+  models (weight mantissa and exponent, threshold, bias, decays, delays),
+- the circuit's size in neurons and synapses, beside the paper's Loihi 1
+  configuration (`circuit_resources`).
+
+`check_hw` does this for the training network of given sizes.
+"""
+
+import dataclasses
+import json
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lava_backprop.params import NetworkSize
+from lava_backprop.schedule import TRAINING, Schedule
+
+__all__ = ["Finding", "HwReport", "LIMITS", "circuit_resources", "check_network", "check_hw"]
+
+#: Built-in processes with Loihi 2 neurocore implementations in lava-loihi.
+LOIHI2_BUILTINS = {
+    "lava.proc.lif.process.LIF",
+    "lava.proc.lif.process.LIFReset",
+    "lava.proc.lif.process.LIFRefractory",
+    "lava.proc.lif.process.LearningLIF",
+    "lava.proc.dense.process.Dense",
+    "lava.proc.dense.process.DelayDense",
+    "lava.proc.dense.process.LearningDense",
+    "lava.proc.sparse.process.Sparse",
+    "lava.proc.sparse.process.DelaySparse",
+    "lava.proc.sparse.process.LearningSparse",
+}
+#: Processes that run on the host in a hardware run and exchange spikes with the chip.
+HOST_IO = {
+    "lava.proc.io.source.RingBuffer",
+    "lava.proc.io.sink.RingBuffer",
+    "lava_backprop.procs.sample_source.process.SampleSource",
+}
+
+#: Limits of Lava's bit-accurate LIF and Dense models (lava-nc 0.10.0 docstrings).
+LIMITS = {
+    "weight_mantissa": 255,  # 8-bit weights (mixed sign: even values, one bit less)
+    "weight_exp": (-8, 7),
+    "vth": 2**17 - 1,  # unsigned 17-bit
+    "bias_mant": (-(2**12), 2**12 - 1),  # signed 13-bit
+    "bias_exp": (0, 7),  # unsigned 3-bit
+    "decay": 4095,  # du, dv: unsigned 12-bit
+    "delay": 62,  # DelayDense: 6-bit synaptic delay (assumed, as on Loihi 1)
+}
+
+#: The paper's configuration on Loihi 1 (ALGORITHM.md §3).
+PAPER = {"sizes": "400-400-10", "neurons": 3282, "plastic_synapses": 500_000}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``kind`` is ``"model"`` (no Loihi 2 implementation) or ``"parameter"``."""
+
+    kind: str
+    process: str
+    message: str
+
+
+@dataclass
+class HwReport:
+    """Result of a check: findings, the leaves as a hardware run would place them, and sizes."""
+
+    findings: list = field(default_factory=list)
+    leaves: list = field(default_factory=list)
+    resources: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "findings": [dataclasses.asdict(f) for f in self.findings],
+            "leaves": self.leaves,
+            "resources": self.resources,
+            "paper_loihi1": PAPER,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def summary(self) -> str:
+        lines = [f"{len(self.leaves)} leaf processes:"]
+        for leaf in self.leaves:
+            lines.append(f"  {leaf['name']:<24} {leaf['process']:<16} {leaf['model']:<34} {leaf['placement']}")
+        r = self.resources
+        if r:
+            lines.append(
+                f"circuit {r['sizes']}: {r['neurons']} neurons, {r['plastic_synapses']} plastic and "
+                f"{r['fixed_synapses']} fixed synapses, {r['synaptic_memory_kib']:.0f} KiB of 8-bit weights "
+                f"(paper on Loihi 1: {PAPER['neurons']} neurons, {PAPER['plastic_synapses']} plastic synapses)"
+            )
+        if self.ok:
+            lines.append("OK: every leaf has a Loihi 2 implementation and every parameter is in range")
+        else:
+            lines.append(f"{len(self.findings)} problem(s):")
+            lines.extend(f"  [{f.kind}] {f.process}: {f.message}" for f in self.findings)
+        return "\n".join(lines)
+
+
+def _qualname(obj) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _value(var):
+    return np.asarray(var.init if hasattr(var, "init") else var)
+
+
+def _check_params(proc) -> list[str]:
+    """Parameter problems of one built-in process, as messages."""
+    problems = []
+    vars_ = {v.name: _value(v) for v in proc.vars}
+    params = proc.proc_params
+    if "weights" in vars_:
+        w = vars_["weights"]
+        if not np.array_equal(w, np.round(w)):
+            problems.append("weights are not integers")
+        elif np.abs(w).max(initial=0) > LIMITS["weight_mantissa"] + 1:
+            problems.append(f"weight mantissa {int(np.abs(w).max())} exceeds 8 bits")
+        exp = int(params.get("weight_exp", 0))
+        lo, hi = LIMITS["weight_exp"]
+        if not lo <= exp <= hi:
+            problems.append(f"weight_exp {exp} outside [{lo}, {hi}]")
+    if "delays" in vars_ and vars_["delays"].size and vars_["delays"].max() > LIMITS["delay"]:
+        problems.append(f"delay {int(vars_['delays'].max())} exceeds {LIMITS['delay']}")
+    if "vth" in vars_ and (vars_["vth"] < 0).any() | (vars_["vth"] > LIMITS["vth"]).any():
+        problems.append(f"vth {vars_['vth'].max()} outside [0, {LIMITS['vth']}]")
+    for name, key in (("bias_mant", "bias_mant"), ("bias_exp", "bias_exp")):
+        if name in vars_:
+            lo, hi = LIMITS[key]
+            if (vars_[name] < lo).any() or (vars_[name] > hi).any():
+                problems.append(f"{name} outside [{lo}, {hi}]")
+    for name in ("du", "dv"):
+        if name in vars_ and ((vars_[name] < 0).any() or (vars_[name] > LIMITS["decay"]).any()):
+            problems.append(f"{name} outside [0, {LIMITS['decay']}]")
+    return problems
+
+
+def check_network(proc) -> HwReport:
+    """Resolve ``proc``'s graph under the hardware model selection and check it.
+
+    The processes are marked compiled by the resolution; build a fresh network
+    for the check.
+    """
+    from lava_backprop.procs import import_lava_multiprocessing
+
+    import_lava_multiprocessing()
+    from lava.magma.compiler.compiler_graphs import ProcGroupDiGraphs
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    graphs = ProcGroupDiGraphs(proc, Loihi2SimCfg(select_tag="fixed_pt", select_sub_proc_model=True))
+    report = HwReport()
+    for leaf in sorted(graphs.resolved_proc_digraph.nodes, key=lambda p: p.name):
+        cls = _qualname(leaf)
+        model = leaf._model_class  # assigned by the resolution above
+        if cls in LOIHI2_BUILTINS:
+            placement = "neurocores"
+            for message in _check_params(leaf):
+                report.findings.append(Finding("parameter", f"{leaf.name} ({type(leaf).__name__})", message))
+        elif cls in HOST_IO:
+            placement = "host IO"
+        else:
+            placement = "CPU only"
+            report.findings.append(
+                Finding(
+                    "model",
+                    f"{leaf.name} ({type(leaf).__name__})",
+                    f"no Loihi 2 implementation: only the CPU model {model.__name__} exists",
+                )
+            )
+        report.leaves.append(
+            {"name": leaf.name, "process": type(leaf).__name__, "model": model.__name__, "placement": placement}
+        )
+    return report
+
+
+def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
+    """Neurons and synapses of the circuit for ``size``, from the schedule.
+
+    Counts each population (and the gate neurons), each plastic group's copies
+    as all-to-all synapses, each relay as one synapse per neuron, and each
+    gate connection as one synapse per target neuron.
+    """
+    widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+    width = {p.name: widths[p.layer] for p in schedule.populations}
+    neurons = sum(width.values()) + schedule.n_phases
+    plastic = sum(len(g.posts) * width[g.pre] * width[g.posts[0]] for g in schedule.plastic)
+    relays = sum(width[r.dst] for r in schedule.relays)
+    gates = sum(width[pop] for targets in schedule.gates.values() for pop, _ in targets) + schedule.n_phases
+    return {
+        "sizes": str(size),
+        "neurons": neurons,
+        "plastic_synapses": plastic,
+        "fixed_synapses": relays + gates,
+        "synaptic_memory_kib": (plastic + relays + gates) / 1024,
+    }
+
+
+def check_hw(size: NetworkSize) -> HwReport:
+    """Check the training network of ``size`` (Glorot weights; values do not matter here)."""
+    from lava_backprop.procs.backprop_network.process import BackpropNetwork
+    from lava_backprop.weights import glorot_init
+
+    w1, w2 = glorot_init(size, seed=0)
+    with tempfile.NamedTemporaryFile(suffix=".samples") as buffer:
+        net = BackpropNetwork(w1=w1, w2=w2, buffer_path=buffer.name, capacity=1, name="nbp")
+        report = check_network(net)
+    report.resources = circuit_resources(size)
+    return report
