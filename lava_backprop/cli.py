@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--samples", type=_positive, help="evaluate the first N images only")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
+    pl = sub.add_parser("plot", help="write a run's figures into RUN_DIR/plots")
+    pl.add_argument("run_dir", type=Path, help="run directory with checkpoints (and metrics.json)")
+
     hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
     hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,n_hid,n_out (default 400,400,10)")
     hw.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -137,6 +140,14 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_plot(args) -> int:
+    from lava_backprop.plotting import plot_run
+
+    for name, path in plot_run(args.run_dir).items():
+        print(f"{name:<17} {path}")
+    return 0
+
+
 def _cmd_check_hw(args) -> int:
     from lava_backprop.hw import check_hw
     from lava_backprop.params import NetworkSize
@@ -155,7 +166,7 @@ def main(argv=None) -> int:
     logger.addHandler(handler)
     logger.setLevel(level)
     try:
-        commands = {"train": _cmd_train, "evaluate": _cmd_evaluate, "check-hw": _cmd_check_hw}
+        commands = {"train": _cmd_train, "evaluate": _cmd_evaluate, "plot": _cmd_plot, "check-hw": _cmd_check_hw}
         return commands[args.command](args)
     except (LavaBackpropError, ValueError) as err:
         print(f"lava-backprop {args.command}: error: {err}", file=sys.stderr)

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import STORE_NAMES
 
-__all__ = ["plot_learning_curves", "plot_weight_histograms"]
+__all__ = ["plot_learning_curves", "plot_weight_histograms", "plot_receptive_fields", "plot_raster", "plot_run"]
 
 _LABELS = {
     "exact_match": "exact match",
@@ -69,3 +69,120 @@ def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> 
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=110)
+
+
+def plot_receptive_fields(w1, path: os.PathLike, n: int = 25, image_shape=None, title: str = "") -> None:
+    """The input weights of the first ``n`` hidden units as images.
+
+    Parameters
+    ----------
+    w1 : array, shape (n_hid, n_in)
+    path : path-like
+        PNG file to write.
+    n : int
+        Number of hidden units shown (a square grid).
+    image_shape : tuple of int, optional
+        Defaults to a square of side ``sqrt(n_in)``.
+    """
+    w1 = np.asarray(w1)
+    if image_shape is None:
+        side = int(round(np.sqrt(w1.shape[1])))
+        image_shape = (side, w1.shape[1] // side)
+    n = min(n, w1.shape[0])
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    fig = Figure(figsize=(1.4 * cols + 1, 1.4 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    lim = max(-CIRCUIT.w_min, CIRCUIT.w_max)
+    image = None
+    for k, ax in enumerate(axes):
+        ax.set_axis_off()
+        if k < n:
+            image = ax.imshow(w1[k].reshape(image_shape), cmap="RdBu_r", vmin=-lim, vmax=lim)
+    if image is not None:
+        fig.colorbar(image, ax=list(axes), shrink=0.6, label="weight")
+    fig.suptitle(title or f"W1 receptive fields of {n} hidden units")
+    fig.savefig(path, dpi=110)
+
+
+def plot_raster(
+    raster: dict, schedule, path: os.PathLike, first_sample: int = 0, n_samples: int = 1, title: str = ""
+) -> None:
+    """Spikes of every population phase by phase, one band per population.
+
+    Parameters
+    ----------
+    raster : dict of str to array of bool, shape (steps, width)
+        Row ``t`` holds the spikes emitted in time step ``t`` (as returned by
+        `lava_backprop.lava_engine.record_raster` or `circuit.simulate`).
+    schedule : Schedule
+        Gives the phase of each step and the order and labels of populations.
+    path : path-like
+        PNG file to write.
+    first_sample, n_samples : int
+        The samples shown.
+    """
+    start = schedule.step_of(first_sample, 0)
+    stop = schedule.step_of(first_sample + n_samples, 0)
+    pops = [p for p in schedule.populations if p.name in raster]
+    fig = Figure(figsize=(2.2 + 0.55 * (stop - start), 0.55 * len(pops) + 1.6), layout="constrained")
+    ax = fig.subplots()
+    for row, pop in enumerate(pops):
+        spikes = np.asarray(raster[pop.name][start:stop], dtype=bool)
+        width = spikes.shape[1]
+        steps, neurons = np.nonzero(spikes)
+        y = row + 0.1 + 0.8 * (neurons + 0.5) / max(width, 1)
+        ax.scatter(steps, y, s=6, marker="s", color=f"C{row % 10}", linewidths=0)
+        ax.axhline(row, color="0.85", lw=0.5)
+    ax.set_yticks(np.arange(len(pops)) + 0.5, [p.label for p in pops])
+    ax.set_ylim(len(pops), 0)
+    ax.set_xlim(-0.5, stop - start - 0.5)
+    phases = [(t + start - schedule.step_of(0, 0)) % schedule.n_phases for t in range(stop - start)]
+    ax.set_xticks(range(stop - start), [str(p) for p in phases])
+    ax.set_xlabel(f"phase (time steps {start} to {stop - 1})")
+    for k in range(1, n_samples):
+        ax.axvline(k * schedule.n_phases - 0.5, color="k", lw=1)
+    ax.grid(axis="x", color="0.92")
+    ax.set_axisbelow(True)
+    if schedule.phase_notes:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(
+            range(stop - start), [schedule.phase_notes.get(p, "") for p in phases], rotation=60, fontsize="small"
+        )
+    fig.suptitle(
+        title
+        or f"{schedule.name} circuit, sample{'s' if n_samples > 1 else ''} "
+        f"{first_sample}{'' if n_samples == 1 else f' to {first_sample + n_samples - 1}'}"
+    )
+    fig.savefig(path, dpi=110)
+
+
+def plot_run(run_dir: os.PathLike) -> dict[str, str]:
+    """Write the figures of a training run into ``run_dir/plots``; return their paths.
+
+    Learning curves from ``metrics.json``, and weight histograms and W1
+    receptive fields from the latest checkpoint.
+    """
+    from pathlib import Path
+
+    from lava_backprop.checkpoint import load_checkpoint, read_json
+    from lava_backprop.errors import CheckpointError
+
+    run_dir = Path(run_dir)
+    ckpt = load_checkpoint(run_dir)
+    plots = run_dir / "plots"
+    plots.mkdir(exist_ok=True)
+    paths = {}
+    metrics_path = run_dir / "metrics.json"
+    if metrics_path.exists():
+        history = read_json(metrics_path)
+        if not isinstance(history, list) or not history:
+            raise CheckpointError(f"{metrics_path}: no epochs recorded")
+        paths["learning_curves"] = plots / "learning_curves.png"
+        plot_learning_curves(history, paths["learning_curves"])
+    paths["weights"] = plots / "weight_histograms.png"
+    plot_weight_histograms(ckpt.stores, paths["weights"], title=f"weights after epoch {ckpt.epoch}")
+    paths["receptive_fields"] = plots / "receptive_fields.png"
+    title = f"W1 receptive fields, epoch {ckpt.epoch}"
+    plot_receptive_fields(ckpt.stores["w1"], paths["receptive_fields"], title=title)
+    return {k: str(v) for k, v in paths.items()}

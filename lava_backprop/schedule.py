@@ -111,6 +111,8 @@ class Schedule:
         Whether the plastic groups learn at all.
     active_phases : dict of str to tuple of int
         Phases in which each population may fire (the audit table).
+    phase_notes : dict of int to str
+        What each phase computes, for plots.
     """
 
     name: str
@@ -124,6 +126,7 @@ class Schedule:
     record_gate: int
     learns: bool = True
     active_phases: dict = field(default_factory=dict)
+    phase_notes: dict = field(default_factory=dict)
 
     @property
     def warmup_steps(self) -> int:
@@ -250,6 +253,18 @@ TRAINING = Schedule(
         "d_neg": (4,),
         "ot": (5, 9),
     },
+    phase_notes={
+        1: "input",
+        2: "forward h",
+        3: "forward o",
+        4: "error d±",
+        5: "W2 +",
+        6: "backward +",
+        7: "W1 +",
+        9: "W2 −",
+        10: "backward −",
+        11: "W1 −",
+    },
 )
 
 INFERENCE = Schedule(
@@ -267,6 +282,7 @@ INFERENCE = Schedule(
     record_gate=3,
     learns=False,
     active_phases={"x": (1,), "h": (2,), "o": (3,)},
+    phase_notes={1: "input", 2: "forward h", 3: "forward o"},
 )
 
 #: Schedules by name, as processes receive them in their parameters.

@@ -30,7 +30,7 @@ from lava_backprop.engine import make_engine
 from lava_backprop.errors import CheckpointError
 from lava_backprop.metrics import classification_metrics
 from lava_backprop.params import NetworkSize
-from lava_backprop.plotting import plot_learning_curves, plot_weight_histograms
+from lava_backprop.plotting import plot_run
 from lava_backprop.rng import check_random_state
 from lava_backprop.weights import glorot_init
 
@@ -66,15 +66,6 @@ def _prepare_dir(out: Path, resume: bool, overwrite: bool) -> None:
         for name in ("metrics.json", "config.json"):
             (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-
-
-def _write_plots(out: Path, history: list, stores: dict, epoch: int) -> dict:
-    plots = out / "plots"
-    plots.mkdir(exist_ok=True)
-    paths = {"learning_curves": plots / "learning_curves.png", "weights": plots / "weight_histograms.png"}
-    plot_learning_curves(history, paths["learning_curves"])
-    plot_weight_histograms(stores, paths["weights"], title=f"weights after epoch {epoch}")
-    return {k: str(v) for k, v in paths.items()}
 
 
 def train_run(
@@ -179,7 +170,7 @@ def train_run(
                 }
             )
             atomic_write_json(out / "metrics.json", history)
-            _write_plots(out, history, stores, epoch)
+            plot_run(out)
             if on_epoch is not None:
                 on_epoch(history[-1])
             logger.info(
