@@ -8,9 +8,11 @@
 # `uv python find 3.10`.
 #
 # bootstrap.sh --check   exit 0 if .venv is up to date, 3 if not; change nothing.
+# EXTRAS (default "test") names the optional dependencies to install.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 venv=${VENV:-.venv}
+extras=${EXTRAS:-test}
 stamp="$venv/.bootstrap-stamp"
 
 is_310() {
@@ -35,7 +37,7 @@ find_python() {
   return 1
 }
 
-want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
+want=$( (cat pyproject.toml scripts/bootstrap.sh; echo "$extras") | sha256sum | cut -d' ' -f1)
 if [ -x "$venv/bin/python" ] && is_310 "$venv/bin/python" && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
 fi
@@ -62,7 +64,7 @@ MSG
   "$venv/bin/python" -m pip install --quiet --upgrade pip
 fi
 
-echo "bootstrap: installing lava_backprop and its test extra into $venv"
-"$venv/bin/python" -m pip install --quiet -e ".[test]"
+echo "bootstrap: installing lava_backprop[$extras] into $venv"
+"$venv/bin/python" -m pip install --quiet -e ".[$extras]"
 echo "$want" > "$stamp"
 echo "bootstrap: $venv is ready"
