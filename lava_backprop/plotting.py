@@ -125,6 +125,12 @@ def plot_raster(
     start = schedule.step_of(first_sample, 0)
     stop = schedule.step_of(first_sample + n_samples, 0)
     pops = [p for p in schedule.populations if p.name in raster]
+    recorded = min(len(raster[p.name]) for p in pops) if pops else 0
+    if n_samples < 1 or first_sample < 0 or stop > recorded:
+        raise ValueError(
+            f"samples {first_sample} to {first_sample + n_samples - 1} need steps up to {stop - 1}; "
+            f"the raster has {recorded} steps"
+        )
     fig = Figure(figsize=(2.2 + 0.55 * (stop - start), 0.55 * len(pops) + 1.6), layout="constrained")
     ax = fig.subplots()
     for row, pop in enumerate(pops):

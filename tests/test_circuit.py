@@ -93,3 +93,14 @@ def test_every_fixed_weight_is_an_8_bit_mantissa_times_a_power_of_two():
     with pytest.raises(ValueError):
         FIXED.weight(255 * 2**7 + 2)
     assert FLOAT.weight(521) == 521
+
+
+def test_raster_plot_is_written(tmp_path):
+    from lava_backprop.plotting import plot_raster
+
+    w1, w2, X, y = lively_network(20, 12, 10, 2, 7)
+    _, _, raster = simulate(TRAINING, stores_of(w1, w2), X, np.eye(10, dtype=np.uint8)[y], raster=True)
+    plot_raster(raster, TRAINING, tmp_path / "raster.png", first_sample=0, n_samples=2)
+    assert (tmp_path / "raster.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError):
+        plot_raster(raster, TRAINING, tmp_path / "bad.png", first_sample=5, n_samples=1)

@@ -29,6 +29,14 @@ def test_train_then_evaluate(tmp_path, data_root, capsys):
     assert "epoch   3" in capsys.readouterr().out
     assert main(["evaluate", str(out), "--data-dir", str(data_root), "--samples", "300"]) == 0
     assert "(epoch 3) on mnist20 test, 300 samples" in capsys.readouterr().out
+    # Plots from the run directory alone.
+    for png in (out / "plots").iterdir():
+        png.unlink()
+    assert main(["plot", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("learning_curves", "weight_histograms", "receptive_fields"):
+        path = out / "plots" / f"{name}.png"
+        assert path.read_bytes()[:4] == b"\x89PNG" and str(path) in printed
 
 
 def test_errors_are_one_clear_line(tmp_path, data_root, capsys):
