@@ -55,7 +55,7 @@ LIMITS = {
     "bias_mant": (-(2**12), 2**12 - 1),  # signed 13-bit
     "bias_exp": (0, 7),  # unsigned 3-bit
     "decay": 4095,  # du, dv: unsigned 12-bit
-    "delay": 62,  # DelayDense: 6-bit synaptic delay (assumed, as on Loihi 1)
+    "delay": 63,  # DelayDense: 6-bit synaptic delay on Loihi 2 (lava-nc DelayDense docstring)
 }
 
 #: The paper's configuration on Loihi 1 (ALGORITHM.md §3).

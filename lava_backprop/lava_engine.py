@@ -46,9 +46,14 @@ class LavaCircuit:
     watch_steps : int
         If positive, a ring-buffer sink of that many steps records every
         population's spikes (see `raster`).
+    builtins : bool
+        Select the compositions of Loihi 2 built-ins where a process has one
+        (``select_sub_proc_model=True``), as a hardware run would; so far the
+        gating chain, whose ring starts one step later (see
+        `SubGatingChainModel`).
     """
 
-    def __init__(self, kind: str, stores: dict, tag: str, capacity: int, watch_steps: int = 0):
+    def __init__(self, kind: str, stores: dict, tag: str, capacity: int, watch_steps: int = 0, builtins: bool = False):
         from lava_backprop.procs import import_lava_multiprocessing
 
         import_lava_multiprocessing()
@@ -79,7 +84,7 @@ class LavaCircuit:
                 port = getattr(self.net, f"s_out_{pop.name}")
                 self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
                 port.connect(self.sinks[pop.name].a_in)
-            cfg = Loihi2SimCfg(select_tag=tag)
+            cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
             self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
         except Exception:
             self._remove_buffer()
@@ -89,6 +94,7 @@ class LavaCircuit:
                 if h not in handlers:
                     root.removeHandler(h)  # Lava adds a console handler per process
         self.schedule = self.net.schedule
+        self.startup = 1 if builtins else 0  # the built-in ring's first gate comes one step later
         self.samples_done = 0
         self.alive = True
 
@@ -102,7 +108,8 @@ class LavaCircuit:
             rows = (self.samples_done + np.arange(m)) % self.capacity
             self.buffer[rows, : self.n_in] = X[lo : lo + m]
             self.buffer[rows, self.n_in :] = T[lo : lo + m] if T is not None else 0
-            self._run_steps(self.schedule.steps(m, first=self.samples_done == 0))
+            first = self.samples_done == 0
+            self._run_steps(self.schedule.steps(m, first=first) + (self.startup if first else 0))
             self.samples_done += m
             o[lo : lo + m] = self.net.o_rec.get()[rows]
             z[lo : lo + m] = self.net.z_rec.get()[rows]

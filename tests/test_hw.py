@@ -56,7 +56,7 @@ def test_check_hw_names_the_custom_leaves_and_fails(capsys):
     report = json.loads(capsys.readouterr().out)
     assert not report["ok"]
     flagged = {f["process"] for f in report["findings"] if f["kind"] == "model"}
-    assert flagged == {"chain (GatingChain)", "input (InputLayer)", "hidden (HiddenLayer)", "output (OutputLayer)"}
+    assert flagged == {"hidden (HiddenLayer)", "output (OutputLayer)"}
     placements = {leaf["name"]: leaf["placement"] for leaf in report["leaves"]}
     assert placements["source"] == "host IO"
     assert report["resources"]["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 12

@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Process models of GatingChain (fixed and floating point)."""
+"""Process models of GatingChain: fixed and floating point on the CPU, and built from Loihi 2 built-ins."""
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+from lava.proc.dense.process import Dense
+from lava.proc.lif.process import LIF, LIFReset
 
 from lava_backprop.circuit import chain_step
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyStepModel
@@ -41,3 +44,43 @@ class PyGatingChainModelFloat(AbstractPyGatingChainModel):
     arith = FLOAT
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     s: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=GatingChain, protocol=LoihiProtocol)
+class SubGatingChainModel(AbstractSubProcessModel):
+    """The ring from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
+
+    - gates: ``LIFReset`` (reset every step: memoryless), bias 0, threshold 1024;
+    - ring: ``Dense``, gate ``p`` -> gate ``p + 1`` with 145 << 6 = 9280;
+    - kick: one ``LIF`` with bias 1100 << 6 and no current decay fires in step
+      1 and drives gate 0 (145 << 6). Its own spike inhibits it (-254 << 7)
+      and the last gate keeps inhibiting it a little (-4) every ring, so its
+      current settles near -87 000 and it never fires again.
+
+    Gate 0 therefore first fires in step 2, one step later than the CPU
+    model's kick (held before step 1): the whole circuit runs one step later,
+    and the first run needs one step more. Var ``s`` is not available here.
+    """
+
+    def __init__(self, proc):
+        n = proc.proc_params["n_gates"]
+        self.gates = LIFReset(shape=(n,), vth=1024, du=4095, dv=4095, reset_interval=1, name="gates")
+        ring = np.zeros((n, n), dtype=int)
+        ring[(np.arange(n) + 1) % n, np.arange(n)] = 145
+        self.ring = Dense(weights=ring, weight_exp=6, name="ring")
+        self.kick = LIF(shape=(1,), du=0, dv=4095, vth=1024, bias_mant=1100, bias_exp=6, name="kick")
+        to_first = np.zeros((n, 1), dtype=int)
+        to_first[0, 0] = 145
+        self.kick_out = Dense(weights=to_first, weight_exp=6, name="kick_out")
+        self.kick_self = Dense(weights=np.array([[-254]]), weight_exp=7, name="kick_self")
+        hold = np.zeros((1, n), dtype=int)
+        hold[0, n - 1] = -4
+        self.kick_hold = Dense(weights=hold, name="kick_hold")
+        self.gates.s_out.connect(self.ring.s_in)
+        self.ring.a_out.connect(self.gates.a_in)
+        self.kick.s_out.connect([self.kick_out.s_in, self.kick_self.s_in])
+        self.kick_out.a_out.connect(self.gates.a_in)
+        self.kick_self.a_out.connect(self.kick.a_in)
+        self.gates.s_out.connect(self.kick_hold.s_in)
+        self.kick_hold.a_out.connect(self.kick.a_in)
+        self.gates.s_out.connect(proc.out_ports.s_out)

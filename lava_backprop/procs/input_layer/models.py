@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Process models of InputLayer (fixed and floating point)."""
+"""Process models of InputLayer: fixed and floating point on the CPU, and built from Loihi 2 built-ins."""
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from lava_backprop.params import CIRCUIT
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
+from lava_backprop.procs.builtin_layers import gate_synapses, population, relay
 from lava_backprop.procs.input_layer.process import InputLayer
+from lava_backprop.schedule import SCHEDULES
 
 
 @implements(proc=InputLayer, protocol=LoihiProtocol)
@@ -38,3 +42,35 @@ class PyInputLayerModelFloat(AbstractPyLayerModel):
     s_in_x_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     s_out_m_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+
+
+@implements(proc=InputLayer, protocol=LoihiProtocol)
+class SubInputLayerModel(AbstractSubProcessModel):
+    """x and m_x from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
+
+    ``LIFReset`` populations; gate synapses (136 << 6 from g01, g07, g11 onto
+    x, g06 onto m_x); relays 520 = 130 << 2: x -> m_x (DelayDense, 4),
+    m_x -> x (Dense, and DelayDense 4), source -> x (Dense).
+    """
+
+    def __init__(self, proc):
+        p = proc.proc_params
+        sched = SCHEDULES[p["schedule"]]
+        n = p["n_in"]
+        names = [pop.name for pop in sched.layer_populations("input")]
+        self.pops = {name: population(n, name) for name in names}
+        for name, neuron in self.pops.items():
+            setattr(self, name, neuron)
+            for k, dense in enumerate(gate_synapses(sched.gate_weights(name), sched.n_phases, n, f"gate_{name}")):
+                setattr(self, f"gate_{name}_{k}", dense)
+                proc.in_ports.s_in_gate.connect(dense.s_in)
+                dense.a_out.connect(neuron.a_in)
+            neuron.s_out.connect(getattr(proc.out_ports, f"s_out_{name}"))
+        for k, r in enumerate(r for r in sched.relays if r.dst in self.pops):
+            syn = relay(n, r.weight, r.delay, f"relay_{r.src}_{r.dst}_{r.delay}")
+            setattr(self, f"relay_{k}", syn)
+            self.pops[r.src].s_out.connect(syn.s_in)
+            syn.a_out.connect(self.pops[r.dst].a_in)
+        self.drive = relay(n, CIRCUIT.relay, 0, "drive")
+        proc.in_ports.s_in_x_drive.connect(self.drive.s_in)
+        self.drive.a_out.connect(self.pops["x"].a_in)
