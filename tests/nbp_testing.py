@@ -69,3 +69,20 @@ def lively_network(n_in, n_hid, n_out, n_samples, seed, p_input=0.3):
     w2 = rng.integers(-100, 128, size=(n_out, n_hid)) * 2
     X = (rng.random((n_samples, n_in)) < p_input).astype(np.uint8)
     return w1, w2, X, rng.integers(0, n_out, n_samples)
+
+
+def assert_trains_like_reference(w1, w2, X, T, o, z, weights):
+    """``o``, ``z`` and ``weights`` equal the reference engine's on the same samples.
+
+    Returns the reference weights, so callers can check more about them.
+    """
+    import lava_backprop as lb
+
+    with lb.make_engine("reference", w1, w2) as ref:
+        o_ref, z_ref = ref.train(X, T)
+        w_ref = ref.weights()
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(weights[key], w_ref[key], err_msg=key)
+    return w_ref

@@ -3,7 +3,7 @@
 
 import numpy as np
 import pytest
-from nbp_testing import lively_network, saturating_network
+from nbp_testing import assert_trains_like_reference, lively_network, saturating_network
 
 import lava_backprop as lb
 from lava_backprop.circuit import FIXED, FLOAT, CircuitError, chain_step, kick, simulate
@@ -51,13 +51,7 @@ def test_simulation_equals_reference(arith, n_in, n_hid, n_out, seed):
     T = np.eye(n_out, dtype=np.uint8)[y]
     stores = stores_of(w1, w2)
     o, z = simulate(TRAINING, stores, X, T, arith)
-    with lb.make_engine("reference", w1, w2) as ref:
-        o_ref, z_ref = ref.train(X, T)
-        w_ref = ref.weights()
-    np.testing.assert_array_equal(o, o_ref)
-    np.testing.assert_array_equal(z, z_ref)
-    for key in lb.STORE_NAMES:
-        np.testing.assert_array_equal(stores[key], w_ref[key], err_msg=key)
+    assert_trains_like_reference(w1, w2, X, T, o, z, stores)
 
 
 def test_inference_simulation_equals_forward_pass():

@@ -7,7 +7,7 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.sink import RingBuffer as Sink
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import lively_network, saturating_network
+from nbp_testing import assert_trains_like_reference, lively_network, saturating_network
 
 import lava_backprop as lb
 from lava_backprop.hw import check_hw
@@ -49,13 +49,7 @@ def test_circuit_with_builtin_chain_and_input_layer_equals_reference(make, sizes
         weights = circuit.weights()
     finally:
         circuit.close()
-    with lb.make_engine("reference", w1, w2) as ref:
-        o_ref, z_ref = ref.train(X, T)
-        w_ref = ref.weights()
-    np.testing.assert_array_equal(o, o_ref)
-    np.testing.assert_array_equal(z, z_ref)
-    for key in lb.STORE_NAMES:
-        np.testing.assert_array_equal(weights[key], w_ref[key], err_msg=key)
+    assert_trains_like_reference(w1, w2, X, T, o, z, weights)
 
 
 def test_inference_circuit_with_builtins_equals_forward_pass():
