@@ -223,6 +223,7 @@ class GroupCore:
         self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
         self.r_prev = False
         self.syn: dict[str, np.ndarray] = {}
+        self.weight_changes = 0  # plastic updates applied, all copies
         self.allowed = {n: np.zeros(schedule.n_phases, dtype=bool) for n in self.names}
         for n in self.names:
             self.allowed[n][list(schedule.active_phases.get(n, ()))] = True
@@ -299,7 +300,9 @@ class GroupCore:
                         f"{other} and {g.posts[0]} fired differently together with {g.pre}: "
                         f"the copies of {g.store} would diverge"
                     )
-            bump(stores[g.store], np.flatnonzero(post), idx, step)
+            post_idx = np.flatnonzero(post)
+            self.weight_changes += len(g.posts) * post_idx.size * idx.size
+            bump(stores[g.store], post_idx, idx, step)
 
 
 def simulate(

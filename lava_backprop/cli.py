@@ -11,9 +11,11 @@ from tqdm.auto import tqdm
 
 from lava_backprop import __version__
 from lava_backprop.data import ENCODINGS, SPLITS
-from lava_backprop.engine import available_engines
+from lava_backprop.engine import available_engines, make_engine
 from lava_backprop.errors import LavaBackpropError
+from lava_backprop.params import NetworkSize
 from lava_backprop.training import evaluate_checkpoint, train_run
+from lava_backprop.weights import glorot_init
 
 __all__ = ["main"]
 
@@ -68,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plot", help="write a run's figures into RUN_DIR/plots")
     pl.add_argument("run_dir", type=Path, help="run directory with checkpoints (and metrics.json)")
+
+    en = sub.add_parser("energy", help="energy and latency per sample from counted operations")
+    en.add_argument("run_dir", type=Path, nargs="?", help="run directory (its latest checkpoint and dataset)")
+    en.add_argument(
+        "--paper-config",
+        action="store_true",
+        help="the paper's 400-400-10 MNIST20 network after one epoch from Glorot initialisation",
+    )
+    en.add_argument("--samples", type=_positive, default=1000, help="samples counted per mode (default 1000)")
+    en.add_argument("--model", default="loihi1", choices=("loihi1", "loihi2"))
+    en.add_argument("--data-dir", type=Path, help="dataset directory searched first")
+    en.add_argument("--json", action="store_true", help="print the report as JSON")
 
     hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
     hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,n_hid,n_out (default 400,400,10)")
@@ -148,6 +162,48 @@ def _cmd_plot(args) -> int:
     return 0
 
 
+def _cmd_energy(args) -> int:
+    from lava_backprop.checkpoint import atomic_write_json, load_checkpoint
+    from lava_backprop.data import load_dataset
+    from lava_backprop.energy import MODELS, energy_report, plot_energy
+
+    if args.paper_config == (args.run_dir is not None):
+        raise ValueError("give either a run directory or --paper-config")
+    if args.paper_config:
+        dataset = "mnist20"
+        train = load_dataset(dataset, "train", args.data_dir)
+        w1, w2 = glorot_init(NetworkSize(train.n_inputs, 400, train.n_classes), seed=0)
+        with make_engine("reference", w1, w2) as engine:
+            engine.train(train.X, train.T)
+            stores = engine.weights()
+    else:
+        ckpt = load_checkpoint(args.run_dir)
+        stores, dataset = ckpt.stores, ckpt.config.get("dataset", "mnist20")
+        train = load_dataset(dataset, "train", args.data_dir)
+    test = load_dataset(dataset, "test", args.data_dir)
+    n = args.samples
+    report = energy_report(stores, train.X[:n], train.T[:n], test.X[:n], MODELS[args.model])
+    if args.run_dir is not None:
+        atomic_write_json(args.run_dir / "energy.json", report)
+        (args.run_dir / "plots").mkdir(exist_ok=True)
+        plot_energy(report, args.run_dir / "plots" / "energy.png")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    for mode in ("train", "inference"):
+        r = report[mode]
+        paper = r["paper_loihi1"]
+        print(
+            f"{mode:<10} {r['energy_mj']:.4g} mJ, {r['latency_ms']:.3g} ms, EDP {r['edp_mj_ms']:.3g} mJ ms "
+            f"per sample ({r['model']}); paper on Loihi 1: {paper['energy_mj']} mJ, {paper['latency_ms']} ms"
+        )
+        for name, value in r["breakdown_mj"].items():
+            print(f"    {name:<22} {value:.4g} mJ")
+    if args.run_dir is not None:
+        print(f"written: {args.run_dir / 'energy.json'}, {args.run_dir / 'plots' / 'energy.png'}")
+    return 0
+
+
 def _cmd_check_hw(args) -> int:
     from lava_backprop.hw import check_hw
     from lava_backprop.params import NetworkSize
@@ -166,7 +222,13 @@ def main(argv=None) -> int:
     logger.addHandler(handler)
     logger.setLevel(level)
     try:
-        commands = {"train": _cmd_train, "evaluate": _cmd_evaluate, "plot": _cmd_plot, "check-hw": _cmd_check_hw}
+        commands = {
+            "train": _cmd_train,
+            "evaluate": _cmd_evaluate,
+            "plot": _cmd_plot,
+            "energy": _cmd_energy,
+            "check-hw": _cmd_check_hw,
+        }
         return commands[args.command](args)
     except (LavaBackpropError, ValueError) as err:
         print(f"lava-backprop {args.command}: error: {err}", file=sys.stderr)

@@ -123,6 +123,18 @@ class LavaCircuit:
         """
         return {name: np.asarray(sink.data.get()).T.astype(bool) for name, sink in self.sinks.items()}
 
+    def counters(self) -> tuple[dict[str, int], int]:
+        """Spikes per population and plastic updates applied, counted by the models so far."""
+        from lava_backprop.schedule import LAYERS, TRAINING
+
+        spikes, changes = {}, 0
+        for layer in LAYERS:
+            got = np.asarray(getattr(self.net, f"spike_counts_{layer}").get())
+            for pop, n in zip(TRAINING.layer_populations(layer), got, strict=True):
+                spikes[pop.name] = int(n)
+            changes += int(np.asarray(getattr(self.net, f"weight_changes_{layer}").get())[0])
+        return spikes, changes
+
     def weights(self) -> dict[str, np.ndarray]:
         """The network's plastic stores, read from the running models."""
         names = STORE_NAMES if self.kind == "training" else ("w1", "w2")

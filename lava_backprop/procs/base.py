@@ -12,7 +12,7 @@ from lava.magma.core.model.py.ports import PyOutPort
 
 from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError, SampleClock
 from lava_backprop.params import NetworkSize
-from lava_backprop.schedule import SCHEDULES
+from lava_backprop.schedule import SCHEDULES, TRAINING
 
 __all__ = ["AbstractPyStepModel", "AbstractPyLayerModel", "FIXED", "FLOAT"]
 
@@ -63,6 +63,8 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         self.schedule = SCHEDULES[p["schedule"]]
         self.core = GroupCore(self.schedule, self.layer, NetworkSize(p["n_in"], p["n_hid"], p["n_out"]), self.arith)
         self.emitted = {n: np.zeros(self.core.width[n], dtype=self.arith.dtype) for n in self.core.names}
+        order = [pop.name for pop in TRAINING.layer_populations(self.layer)]
+        self.count_index = [order.index(n) for n in self.core.names]  # spike_counts follow TRAINING
         self.clock = SampleClock()
 
     def _step(self) -> None:
@@ -72,6 +74,8 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         ext = {name: getattr(self, f"s_in_{name}").recv() for name in self.core.inputs}
         stores = {g.store: getattr(self, g.store) for g in self.core.plastic}
         spikes = self.core.step(gates, ext, stores)
+        self.spike_counts[self.count_index] += [np.count_nonzero(spikes[n]) for n in self.core.names]
+        self.weight_changes[0] = self.core.weight_changes
         self._after(gates, spikes)
         self.emitted = {n: self._spikes(s) for n, s in spikes.items()}
 

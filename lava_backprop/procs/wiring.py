@@ -57,6 +57,9 @@ def build_circuit(model, proc, schedule: str) -> None:
 
     for var, child in (("w1", model.hidden), ("w2", model.output), ("o_rec", model.output), ("z_rec", model.output)):
         getattr(proc, var).alias(getattr(child, var))
+    for layer, child in (("input", model.input), ("hidden", model.hidden), ("output", model.output)):
+        getattr(proc, f"spike_counts_{layer}").alias(child.spike_counts)
+        getattr(proc, f"weight_changes_{layer}").alias(child.weight_changes)
     if hasattr(proc, "w2t_pos"):
         proc.w2t_pos.alias(model.hidden.w2t_pos)
         proc.w2t_neg.alias(model.hidden.w2t_neg)

@@ -5,7 +5,7 @@ from lava.magma.core.process.ports.ports import OutPort
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.procs.base_process import CheckedProcess
-from lava_backprop.schedule import TRAINING
+from lava_backprop.schedule import LAYERS, TRAINING
 from lava_backprop.weights import check_stores
 
 
@@ -44,6 +44,8 @@ class BackpropNetwork(CheckedProcess):
         The four plastic stores.
     o_rec, z_rec : (capacity, n_out)
         Output spikes and ``z = W2 h`` of sample ``k`` in row ``k % capacity``.
+    spike_counts_<layer>, weight_changes_<layer>
+        Each layer's counters (see `lava_backprop.energy`).
 
     Example
     -------
@@ -72,6 +74,10 @@ class BackpropNetwork(CheckedProcess):
             setattr(self, key, Var(shape=value.shape, init=value))
         self.o_rec = Var(shape=(capacity, size.n_out), init=0)
         self.z_rec = Var(shape=(capacity, size.n_out), init=0)
+        for layer in LAYERS:
+            n_pops = len(TRAINING.layer_populations(layer))
+            setattr(self, f"spike_counts_{layer}", Var(shape=(n_pops,), init=0))
+            setattr(self, f"weight_changes_{layer}", Var(shape=(1,), init=0))
         widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
         for pop in self.schedule.populations:
             setattr(self, f"s_out_{pop.name}", OutPort(shape=(widths[pop.layer],)))

@@ -24,6 +24,8 @@ class PyHiddenLayerModelFixed(AbstractPyLayerModel):
 
     layer = "hidden"
     arith = FIXED
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_x: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_o: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
@@ -47,6 +49,8 @@ class PyHiddenLayerModelFloat(AbstractPyLayerModel):
 
     layer = "hidden"
     arith = FLOAT
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_x: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_o: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)

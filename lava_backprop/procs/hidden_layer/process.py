@@ -48,6 +48,10 @@ class HiddenLayer(CheckedProcess):
 
     Vars
     ----
+    spike_counts : (populations,)
+        Spikes of each population so far, in the schedule's order.
+    weight_changes : (1,)
+        Plastic updates applied so far (all copies).
     w1 : (n_hid, n_in)
     w2t_pos, w2t_neg : (n_hid, n_out)
     """
@@ -79,3 +83,5 @@ class HiddenLayer(CheckedProcess):
         self.w1 = Var(shape=(n_hid, n_in), init=w1)
         self.w2t_pos = Var(shape=(n_hid, n_out), init=w2t_pos)
         self.w2t_neg = Var(shape=(n_hid, n_out), init=w2t_neg)
+        self.spike_counts = Var(shape=(6,), init=0)
+        self.weight_changes = Var(shape=(1,), init=0)

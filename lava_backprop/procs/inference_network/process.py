@@ -5,7 +5,7 @@ from lava.magma.core.process.ports.ports import OutPort
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.procs.base_process import CheckedProcess
-from lava_backprop.schedule import INFERENCE
+from lava_backprop.schedule import INFERENCE, LAYERS, TRAINING
 from lava_backprop.weights import check_store
 
 
@@ -33,6 +33,8 @@ class InferenceNetwork(CheckedProcess):
     Vars
     ----
     w1, w2, o_rec, z_rec
+    spike_counts_<layer>, weight_changes_<layer>
+        Each layer's counters (see `lava_backprop.energy`).
     """
 
     schedule = INFERENCE
@@ -59,6 +61,10 @@ class InferenceNetwork(CheckedProcess):
         self.w2 = Var(shape=w2_arr.shape, init=w2_arr)
         self.o_rec = Var(shape=(capacity, n_out), init=0)
         self.z_rec = Var(shape=(capacity, n_out), init=0)
+        for layer in LAYERS:
+            n_pops = len(TRAINING.layer_populations(layer))
+            setattr(self, f"spike_counts_{layer}", Var(shape=(n_pops,), init=0))
+            setattr(self, f"weight_changes_{layer}", Var(shape=(1,), init=0))
         widths = {"input": n_in, "hidden": n_hid, "output": n_out}
         for pop in self.schedule.populations:
             setattr(self, f"s_out_{pop.name}", OutPort(shape=(widths[pop.layer],)))

@@ -24,6 +24,8 @@ class PyInputLayerModelFixed(AbstractPyLayerModel):
 
     layer = "input"
     arith = FIXED
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_x_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
@@ -38,6 +40,8 @@ class PyInputLayerModelFloat(AbstractPyLayerModel):
 
     layer = "input"
     arith = FLOAT
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_x_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)

@@ -2,6 +2,7 @@
 """InputLayer: the input population x and its memory m_x."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.variable import Var
 
 from lava_backprop.procs.base_process import CheckedProcess, check_layer_args
 
@@ -34,6 +35,13 @@ class InputLayer(CheckedProcess):
         Input spikes from the sample source.
     s_out_x, s_out_m_x : OutPort, shape (n_in,)
         Spikes of each population.
+
+    Vars
+    ----
+    spike_counts : (populations,)
+        Spikes of each population so far, in the schedule's order.
+    weight_changes : (1,)
+        Plastic updates applied so far (all copies).
     """
 
     def __init__(self, *, n_in: int, n_hid: int, n_out: int, schedule: str = "training", name=None, **kwargs):
@@ -43,3 +51,5 @@ class InputLayer(CheckedProcess):
         self.s_in_x_drive = InPort(shape=(n_in,))
         self.s_out_x = OutPort(shape=(n_in,))
         self.s_out_m_x = OutPort(shape=(n_in,))
+        self.spike_counts = Var(shape=(2,), init=0)
+        self.weight_changes = Var(shape=(1,), init=0)

@@ -36,6 +36,8 @@ class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
     int32 synaptic sums, 24-bit voltage; spikes as int32 0/1."""
 
     arith = FIXED
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
@@ -58,6 +60,8 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     """The same dynamics in float64."""
 
     arith = FLOAT
+    spike_counts: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)

@@ -45,6 +45,10 @@ class OutputLayer(CheckedProcess):
 
     Vars
     ----
+    spike_counts : (populations,)
+        Spikes of each population so far, in the schedule's order.
+    weight_changes : (1,)
+        Plastic updates applied so far (all copies).
     w2 : (n_out, n_hid)
     o_rec, z_rec : (capacity, n_out)
     """
@@ -74,3 +78,5 @@ class OutputLayer(CheckedProcess):
         self.w2 = Var(shape=(n_out, n_hid), init=w2)
         self.o_rec = Var(shape=(capacity, n_out), init=0)
         self.z_rec = Var(shape=(capacity, n_out), init=0)
+        self.spike_counts = Var(shape=(7,), init=0)
+        self.weight_changes = Var(shape=(1,), init=0)
