@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     en.add_argument("--data-dir", type=Path, help="dataset directory searched first")
     en.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    ex = sub.add_parser("export", help="export a trained network for inference (NIR or lava-dl netx HDF5)")
+    ex.add_argument("checkpoint", type=Path, help="checkpoint .npz or run directory (latest checkpoint)")
+    ex.add_argument("--format", required=True, choices=("nir", "netx"))
+    ex.add_argument("--out", type=Path, help="output file (default: next to the checkpoint)")
+
     hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
     hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,n_hid,n_out (default 400,400,10)")
     hw.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -204,6 +209,20 @@ def _cmd_energy(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    from lava_backprop.checkpoint import load_checkpoint
+    from lava_backprop.export import export_netx, export_nir
+
+    ckpt = load_checkpoint(args.checkpoint)
+    suffix = {"nir": ".nir", "netx": ".net"}[args.format]
+    out = args.out or ckpt.path.with_suffix(suffix)
+    if out.exists():
+        raise ValueError(f"{out} exists; choose another --out")
+    (export_nir if args.format == "nir" else export_netx)(ckpt.stores["w1"], ckpt.stores["w2"], out)
+    print(f"{args.format}: {out} (epoch {ckpt.epoch})")
+    return 0
+
+
 def _cmd_check_hw(args) -> int:
     from lava_backprop.hw import check_hw
     from lava_backprop.params import NetworkSize
@@ -227,6 +246,7 @@ def main(argv=None) -> int:
             "evaluate": _cmd_evaluate,
             "plot": _cmd_plot,
             "energy": _cmd_energy,
+            "export": _cmd_export,
             "check-hw": _cmd_check_hw,
         }
         return commands[args.command](args)
