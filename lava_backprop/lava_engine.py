@@ -277,6 +277,16 @@ class _LavaEngine(Engine):
             self._circuits.remove(self._inference)
             self._inference = None
 
+    def op_counts(self):
+        """Operations the training circuit has counted so far (`lava_backprop.energy.OpCounts`)."""
+        from lava_backprop.energy import counts_from_spikes
+
+        self._check_open()
+        if self._training is None or not self._training.samples_done:
+            raise EngineError("the engine has not trained yet")
+        spikes, changes = self._training.counters()
+        return counts_from_spikes(spikes, changes, self._training.samples_done, self.size, "train")
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True

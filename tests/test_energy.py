@@ -112,3 +112,14 @@ def test_energy_of_a_run_directory(tmp_path, data_root, capsys):
     assert (tmp_path / "plots" / "energy.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["energy"]) == 2
     assert "either a run directory or --paper-config" in capsys.readouterr().err
+
+
+def test_lava_engine_reports_its_counts():
+    w1, w2, X, y = lively_network(20, 12, 10, 30, 7)
+    with lb.make_engine("lava-fixed", w1, w2, chunk=16) as engine:
+        with pytest.raises(lb.EngineError, match="not trained"):
+            engine.op_counts()
+        engine.train(X, y)
+        counts = engine.op_counts()
+    reference, _ = count_training(w1, w2, X, np.eye(10, dtype=int)[y])
+    assert counts == reference
