@@ -36,14 +36,13 @@ def gate_synapses(weights_by_gate: dict, n_gates: int, width: int, name: str) ->
         chosen = {g: w for g, w in weights_by_gate.items() if np.sign(w) == sign}
         if not chosen:
             continue
-        exps = {mantissa_exponent(w)[1] for w in chosen.values()}
-        exp = max(exps)
+        exp = max(mantissa_exponent(w)[1] for w in chosen.values())
         matrix = np.zeros((width, n_gates), dtype=int)
         for g, w in chosen.items():
-            mant = w >> exp if w > 0 else -((-w) >> exp)
-            if mant << exp != w if w > 0 else -((-mant) << exp) != w:
-                raise ValueError(f"gate weight {w} does not share exponent {exp}")
-            matrix[:, g] = mant
+            mant, rest = divmod(abs(w), 1 << exp)
+            if rest or mant > 255:
+                raise ValueError(f"gate weight {w} is not an 8-bit mantissa times 2**{exp}")
+            matrix[:, g] = sign * mant
         out.append(Dense(weights=matrix, weight_exp=exp, name=f"{name}_{'exc' if sign > 0 else 'inh'}"))
     return out
 
