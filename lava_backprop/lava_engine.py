@@ -237,6 +237,10 @@ class _LavaEngine(Engine):
             stores, capacity = {k: self._stores[k] for k in ("w1", "w2")}, self.predict_chunk
         circuit = LavaCircuit(kind, stores, self.tag, capacity)
         self._circuits.append(circuit)
+        # Starting the runtime registered multiprocessing's exit handler, which joins
+        # the workers; ours must run before it, so it is registered again, last.
+        atexit.unregister(self._finalizer)
+        atexit.register(self._finalizer)
         if kind == "training":
             self._training = circuit
         else:

@@ -99,3 +99,22 @@ def test_bad_options():
     with pytest.raises(lb.WeightError):
         lb.make_engine("lava-fixed", w1 + 1, w2)
     assert not glob.glob("/dev/shm/lava_backprop_*")
+
+
+def test_a_script_that_forgets_close_still_exits(tmp_path):
+    """The engine stops its runtime at interpreter exit, before multiprocessing joins the workers."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "forgetful.py"
+    script.write_text(
+        "import numpy as np, lava_backprop as lb\n"
+        "w1, w2 = lb.glorot_init(lb.NetworkSize(20, 12, 10), seed=0)\n"
+        "engine = lb.make_engine('lava-fixed', w1, w2)\n"
+        "engine.train(np.ones((3, 20), dtype=int), np.zeros(3, dtype=int))\n"
+        "print(engine._circuits[0].path)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not Path(result.stdout.strip()).exists()
