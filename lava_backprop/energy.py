@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lava_backprop.params import NetworkSize
+from lava_backprop.reference import dense_step
 from lava_backprop.schedule import INFERENCE, TRAINING, Schedule
 from lava_backprop.weights import check_stores
 
@@ -188,56 +189,39 @@ def count_training(w1, w2, X, T, w2t_pos=None, w2t_neg=None) -> tuple[OpCounts, 
     rule's vectors phase by phase (ALGORITHM.md §3-5).
     """
     size, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
-    W1, W2, P, M = (stores[k].astype(np.int64) for k in ("w1", "w2", "w2t_pos", "w2t_neg"))
+    stores = {k: v.astype(np.int64) for k, v in stores.items()}
     X = np.asarray(X, dtype=np.int64)
-    T = np.asarray(T, dtype=bool)
     spikes = {p.name: 0 for p in TRAINING.populations}
     changes = 0
-    for x, t in zip(X, T, strict=True):
-        a = W1 @ x
-        h = a > 512
-        b_h = (a > 0) & (a <= 1024)
-        z = W2 @ h
-        o, o_lo, o_hi = z > 512, z > 0, z > 1024
-        dp = t & ~o & o_lo
-        dn = o & ~t & o_lo & ~o_hi
-        up = (P @ dp + M @ dn) > 0
-        un = (P @ dn + M @ dp) > 0
-        d1p, d1n = b_h & up, b_h & un
-        nx, nh, ndp, ndn = int(x.sum()), int(h.sum()), int(dp.sum()), int(dn.sum())
+    for x, t in zip(X, np.asarray(T, dtype=bool), strict=True):
+        v = dense_step(stores, x, t)
+        nx, nh = int(x.sum()), int(v["h"].sum())
+        ndp, ndn = int(v["d_pos"].sum()), int(v["d_neg"].sum())
+        nd1 = int(v["d1_pos"].sum() + v["d1_neg"].sum())
         for name, n in (
             ("x", 3 * nx),
             ("m_x", nx),
-            ("h", 3 * nh + d1p.sum() + d1n.sum()),
-            ("h_lo", (a > 0).sum() + d1p.sum() + d1n.sum()),
-            ("h_hi", (a > 1024).sum() + d1p.sum() + d1n.sum()),
+            ("h", 3 * nh + nd1),
+            ("h_lo", (v["a"] > 0).sum() + nd1),
+            ("h_hi", (v["a"] > 1024).sum() + nd1),
             ("m_h", nh),
-            ("c_h", b_h.sum()),
-            ("h1t", 2 * nh + up.sum() + un.sum()),
-            ("o", o.sum() + ndp + ndn),
-            ("o_lo", o_lo.sum() + ndp + ndn),
-            ("o_hi", o_hi.sum() + ndp + ndn),
+            ("c_h", v["b_h"].sum()),
+            ("h1t", 2 * nh + v["up"].sum() + v["un"].sum()),
+            ("o", v["o"].sum() + ndp + ndn),
+            ("o_lo", v["o_lo"].sum() + ndp + ndn),
+            ("o_hi", v["o_hi"].sum() + ndp + ndn),
             ("t", t.sum()),
             ("d_pos", ndp),
             ("d_neg", ndn),
             ("ot", ndp + ndn),
         ):
             spikes[name] += int(n)
-        changes += 3 * nh * (ndp + ndn) + 2 * nh * (ndp + ndn) + 3 * nx * int(d1p.sum() + d1n.sum())
-        hh, dpi, dni = h.astype(np.int64), dp.astype(np.int64), dn.astype(np.int64)
-        W2 = np.clip(W2 + 2 * np.outer(dpi, hh), -256, 254)
-        P = np.clip(P + 2 * np.outer(hh, dpi), -256, 254)
-        M = np.clip(M + 2 * np.outer(hh, dni), -256, 254)
-        W1 = np.clip(W1 + 2 * np.outer(d1p, x), -256, 254)
-        W2 = np.clip(W2 - 2 * np.outer(dni, hh), -256, 254)
-        P = np.clip(P - 2 * np.outer(hh, dni), -256, 254)
-        M = np.clip(M - 2 * np.outer(hh, dpi), -256, 254)
-        W1 = np.clip(W1 - 2 * np.outer(d1n, x), -256, 254)
+        # Pairs per phase: W2 copies and P, M with h (5 copies); W1 copies with x (3 copies).
+        changes += 5 * nh * (ndp + ndn) + 3 * nx * nd1
     n = X.shape[0]
     spikes["gates"] = TRAINING.n_phases * n
     counts = OpCounts(samples=n, steps=TRAINING.n_phases * n, spikes=spikes, weight_changes=changes)
-    final = {"w1": W1, "w2": W2, "w2t_pos": P, "w2t_neg": M}
-    return _finish(counts, size, TRAINING, learning=True), {k: v.astype(np.int32) for k, v in final.items()}
+    return _finish(counts, size, TRAINING, learning=True), {k: v.astype(np.int32) for k, v in stores.items()}
 
 
 def count_inference(w1, w2, X) -> OpCounts:

@@ -23,7 +23,7 @@ from lava_backprop.engine import Engine
 from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import bump
 
-__all__ = ["ReferenceEngine", "DenseEngine", "forward"]
+__all__ = ["ReferenceEngine", "DenseEngine", "dense_step", "forward"]
 
 _ACT = CIRCUIT.act_threshold  # 512
 _LOW = CIRCUIT.lower_threshold  # 0
@@ -157,28 +157,62 @@ class DenseEngine(Engine):
         return (z > _ACT).astype(np.uint8), z.astype(np.int32)
 
     def _train(self, X, T):
-        w1, w2, p, m = (self._w[k] for k in ("w1", "w2", "w2t_pos", "w2t_neg"))
         n = X.shape[0]
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
         for k in range(n):
-            x, t = X[k].astype(np.int64), T[k].astype(bool)
-            a = w1 @ x
-            h = (a > _ACT).astype(np.int64)
-            b_h = (a > _LOW) & ~(a > _HIGH)
-            z = w2 @ h
-            o, o_lo, o_hi = z > _ACT, z > _LOW, z > _HIGH
-            d_pos = (t & ~o & o_lo).astype(np.int64)
-            d_neg = (o & ~t & o_lo & ~o_hi).astype(np.int64)
-            d1_pos = (b_h & (p @ d_pos + m @ d_neg > 0)).astype(np.int64)
-            d1_neg = (b_h & (p @ d_neg + m @ d_pos > 0)).astype(np.int64)
-            np.clip(w2 + _DW * np.outer(d_pos, h), _WMIN, _WMAX, out=w2)
-            np.clip(p + _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=p)
-            np.clip(m + _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=m)
-            np.clip(w1 + _DW * np.outer(d1_pos, x), _WMIN, _WMAX, out=w1)
-            np.clip(w2 - _DW * np.outer(d_neg, h), _WMIN, _WMAX, out=w2)
-            np.clip(p - _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=p)
-            np.clip(m - _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=m)
-            np.clip(w1 - _DW * np.outer(d1_neg, x), _WMIN, _WMAX, out=w1)
-            o_all[k], z_all[k] = o, z
+            v = dense_step(self._w, X[k], T[k])
+            o_all[k], z_all[k] = v["o"], v["z"]
         return o_all, z_all
+
+
+def dense_step(stores: dict, x, t) -> dict:
+    """One sample of the rule, written densely; updates int64 ``stores`` in place.
+
+    Parameters
+    ----------
+    stores : dict of str to ndarray of int64
+        ``w1``, ``w2``, ``w2t_pos``, ``w2t_neg``.
+    x : array of 0/1, shape (n_in,)
+    t : array of 0/1, shape (n_out,)
+
+    Returns
+    -------
+    dict
+        The sample's vectors: ``a, h, b_h, z, o, o_lo, o_hi, d_pos, d_neg``,
+        ``up, un`` (backward sums > 0, before the mask) and ``d1_pos, d1_neg``.
+    """
+    w1, w2, p, m = (stores[k] for k in ("w1", "w2", "w2t_pos", "w2t_neg"))
+    x, t = np.asarray(x, dtype=np.int64), np.asarray(t, dtype=bool)
+    a = w1 @ x
+    h = (a > _ACT).astype(np.int64)
+    b_h = (a > _LOW) & ~(a > _HIGH)
+    z = w2 @ h
+    o, o_lo, o_hi = z > _ACT, z > _LOW, z > _HIGH
+    d_pos = (t & ~o & o_lo).astype(np.int64)
+    d_neg = (o & ~t & o_lo & ~o_hi).astype(np.int64)
+    up, un = p @ d_pos + m @ d_neg > 0, p @ d_neg + m @ d_pos > 0
+    d1_pos, d1_neg = (b_h & up).astype(np.int64), (b_h & un).astype(np.int64)
+    np.clip(w2 + _DW * np.outer(d_pos, h), _WMIN, _WMAX, out=w2)
+    np.clip(p + _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=p)
+    np.clip(m + _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=m)
+    np.clip(w1 + _DW * np.outer(d1_pos, x), _WMIN, _WMAX, out=w1)
+    np.clip(w2 - _DW * np.outer(d_neg, h), _WMIN, _WMAX, out=w2)
+    np.clip(p - _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=p)
+    np.clip(m - _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=m)
+    np.clip(w1 - _DW * np.outer(d1_neg, x), _WMIN, _WMAX, out=w1)
+    return {
+        "a": a,
+        "h": h,
+        "b_h": b_h,
+        "z": z,
+        "o": o,
+        "o_lo": o_lo,
+        "o_hi": o_hi,
+        "d_pos": d_pos,
+        "d_neg": d_neg,
+        "up": up,
+        "un": un,
+        "d1_pos": d1_pos,
+        "d1_neg": d1_neg,
+    }
