@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lava_backprop.errors import CheckpointError
+from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import STORE_NAMES, check_stores
 
 __all__ = [
@@ -51,6 +52,9 @@ class Checkpoint:
     config : dict
         The run's configuration.
     path : Path
+    w_max : int
+        Upper weight bound of the engine that learned the stores (254, or
+        255 for Lava's simulated learning engine; `lava_backprop.weights`).
     """
 
     stores: dict
@@ -58,6 +62,7 @@ class Checkpoint:
     rng_state: dict
     config: dict
     path: Path
+    w_max: int = CIRCUIT.w_max
 
 
 def _atomic(path: Path, write) -> None:
@@ -87,11 +92,16 @@ def read_json(path: os.PathLike):
         raise CheckpointError(f"{path}: not valid JSON ({err})") from None
 
 
-def save_checkpoint(run_dir: os.PathLike, epoch: int, stores: dict, rng_state: dict, config: dict) -> Path:
-    """Save ``checkpoints/epoch_{epoch:03d}.npz`` in ``run_dir``; return its path."""
+def save_checkpoint(
+    run_dir: os.PathLike, epoch: int, stores: dict, rng_state: dict, config: dict, w_max: int = CIRCUIT.w_max
+) -> Path:
+    """Save ``checkpoints/epoch_{epoch:03d}.npz`` in ``run_dir``; return its path.
+
+    ``w_max`` is the learning engine's upper weight bound, checked on loading.
+    """
     path = Path(run_dir) / "checkpoints" / f"epoch_{epoch:03d}.npz"
     arrays = {k: np.asarray(stores[k], dtype=np.int16) for k in STORE_NAMES}
-    meta = {"epoch": epoch, "rng_state": rng_state, "config": config}
+    meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "w_max": int(w_max)}
     _atomic(path, lambda f: np.savez_compressed(f, meta=np.array(json.dumps(meta)), **arrays))
     return path
 
@@ -134,10 +144,16 @@ def load_checkpoint(path: os.PathLike) -> Checkpoint:
         raise CheckpointError(f"{path}: file not found") from None
     except Exception as err:  # zipfile, zlib, numpy and JSON errors alike
         raise CheckpointError(f"{path}: unreadable checkpoint ({type(err).__name__}: {err})") from None
+    w_max = meta.get("w_max", CIRCUIT.w_max)
     try:
-        _, stores = check_stores(*(arrays[k] for k in STORE_NAMES))
+        _, stores = check_stores(*(arrays[k] for k in STORE_NAMES), w_max=w_max)
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
     return Checkpoint(
-        stores=stores, epoch=int(meta["epoch"]), rng_state=meta["rng_state"], config=meta["config"], path=path
+        stores=stores,
+        epoch=int(meta["epoch"]),
+        rng_state=meta["rng_state"],
+        config=meta["config"],
+        path=path,
+        w_max=w_max,
     )

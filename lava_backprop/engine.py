@@ -12,6 +12,7 @@ import importlib
 import numpy as np
 
 from lava_backprop.errors import EngineError, LabelError, ShapeError, SpikeError
+from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import STORE_NAMES, check_stores
 
 __all__ = [
@@ -30,6 +31,8 @@ ENGINES: dict[str, str] = {
     "dense": "lava_backprop.reference:DenseEngine",
     "lava-fixed": "lava_backprop.lava_engine:LavaFixedEngine",
     "lava-float": "lava_backprop.lava_engine:LavaFloatEngine",
+    "loihi2-sim": "lava_backprop.lava_engine:Loihi2SimEngine",
+    "loihi2": "lava_backprop.lava_engine:Loihi2Engine",
 }
 
 
@@ -150,9 +153,11 @@ class Engine(abc.ABC):
     """
 
     name: str = ""
+    #: Upper saturation bound of the updates (the rule's; see `lava_backprop.weights`).
+    w_max: int = CIRCUIT.w_max
 
     def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None):
-        self.size, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
+        self.size, stores = check_stores(w1, w2, w2t_pos, w2t_neg, w_max=self.w_max)
         self._closed = False
         self._load(stores)
 

@@ -15,6 +15,7 @@ __all__ = [
     "DataError",
     "CheckpointError",
     "EngineError",
+    "HardwareError",
 ]
 
 
@@ -48,3 +49,7 @@ class CheckpointError(LavaBackpropError, ValueError):
 
 class EngineError(LavaBackpropError, RuntimeError):
     """An engine is unknown, closed, or failed while running."""
+
+
+class HardwareError(EngineError):
+    """Loihi hardware was asked for but its software (lava-loihi) or the chip is not available."""

@@ -12,7 +12,8 @@ exist) and reports
 - the circuit's size in neurons and synapses, beside the paper's Loihi 1
   configuration (`circuit_resources`).
 
-`check_hw` does this for the training network of given sizes.
+`check_hw` does this for the training network of given sizes, on the
+14-phase ``training-parity`` ring that the built-in plastic layers need.
 """
 
 import dataclasses
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lava_backprop.params import NetworkSize
-from lava_backprop.schedule import TRAINING, Schedule
+from lava_backprop.schedule import TRAINING, TRAINING_PARITY, Schedule
 
 __all__ = ["Finding", "HwReport", "LIMITS", "circuit_resources", "check_network", "check_hw"]
 
@@ -45,6 +46,7 @@ HOST_IO = {
     "lava.proc.io.source.RingBuffer",
     "lava.proc.io.sink.RingBuffer",
     "lava_backprop.procs.sample_source.process.SampleSource",
+    "lava_backprop.procs.read_out.process.ReadOut",
 }
 
 #: Limits of Lava's bit-accurate LIF and Dense models (lava-nc 0.10.0 docstrings).
@@ -102,8 +104,9 @@ class HwReport:
         r = self.resources
         if r:
             lines.append(
-                f"circuit {r['sizes']}: {r['neurons']} neurons, {r['plastic_synapses']} plastic and "
-                f"{r['fixed_synapses']} fixed synapses, {r['synaptic_memory_kib']:.0f} KiB of 8-bit weights "
+                f"circuit {r['sizes']} ({r['schedule']} ring): {r['neurons']} neurons, "
+                f"{r['plastic_synapses']} plastic and {r['fixed_synapses']} fixed synapses, "
+                f"{r['synaptic_memory_kib']:.0f} KiB of 8-bit weights "
                 f"(paper on Loihi 1: {PAPER['neurons']} neurons, {PAPER['plastic_synapses']} plastic synapses)"
             )
         if self.ok:
@@ -206,6 +209,7 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
     gates = sum(width[pop] for targets in schedule.gates.values() for pop, _ in targets) + schedule.n_phases
     return {
         "sizes": str(size),
+        "schedule": schedule.name,
         "neurons": neurons,
         "plastic_synapses": plastic,
         "fixed_synapses": relays + gates,
@@ -213,14 +217,14 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
     }
 
 
-def check_hw(size: NetworkSize) -> HwReport:
+def check_hw(size: NetworkSize, schedule: Schedule = TRAINING_PARITY) -> HwReport:
     """Check the training network of ``size`` (Glorot weights; values do not matter here)."""
     from lava_backprop.procs.backprop_network.process import BackpropNetwork
     from lava_backprop.weights import glorot_init
 
     w1, w2 = glorot_init(size, seed=0)
     with tempfile.NamedTemporaryFile(suffix=".samples") as buffer:
-        net = BackpropNetwork(w1=w1, w2=w2, buffer_path=buffer.name, capacity=1, name="nbp")
+        net = BackpropNetwork(w1=w1, w2=w2, buffer_path=buffer.name, capacity=1, schedule=schedule.name, name="nbp")
         report = check_network(net)
-    report.resources = circuit_resources(size)
+    report.resources = circuit_resources(size, schedule)
     return report

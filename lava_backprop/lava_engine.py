@@ -2,7 +2,9 @@
 """Engines that run the nBP circuit in the Lava simulator.
 
 ``make_engine("lava-fixed", ...)`` runs the fixed-point (Loihi arithmetic)
-models, ``"lava-float"`` the floating-point ones. Training streams samples
+models, ``"lava-float"`` the floating-point ones, ``"loihi2-sim"`` the
+compositions of Loihi 2 built-ins in Lava's bit-accurate simulation of them
+and ``"loihi2"`` the same compositions on Loihi 2 (needs lava-loihi). Training streams samples
 through `BackpropNetwork` in chunks: the host writes a chunk into the sample
 buffer, runs ``12 n`` steps (plus 13 for the first chunk) and reads the
 chunk's output records. Prediction runs `InferenceNetwork`, built from the
@@ -20,10 +22,10 @@ import weakref
 import numpy as np
 
 from lava_backprop.engine import Engine
-from lava_backprop.errors import EngineError
-from lava_backprop.weights import STORE_NAMES, WEIGHT_DTYPE
+from lava_backprop.errors import EngineError, HardwareError
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, STORE_NAMES, WEIGHT_DTYPE
 
-__all__ = ["LavaFixedEngine", "LavaFloatEngine", "LavaCircuit", "record_raster"]
+__all__ = ["LavaFixedEngine", "LavaFloatEngine", "Loihi2SimEngine", "Loihi2Engine", "LavaCircuit", "record_raster"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +49,32 @@ class LavaCircuit:
         If positive, a ring-buffer sink of that many steps records every
         population's spikes (see `raster`).
     builtins : bool
-        Select the compositions of Loihi 2 built-ins where a process has one
-        (``select_sub_proc_model=True``), as a hardware run would; so far the
-        gating chain, whose ring starts one step later (see
-        `SubGatingChainModel`).
+        Select the compositions of Loihi 2 built-ins
+        (``select_sub_proc_model=True``), as a hardware run does; their ring
+        starts one step later (see `SubGatingChainModel`).
+    schedule : str, optional
+        The training ring (default ``"training"``; the built-in plastic
+        layers need ``"training-parity"``).
+    hardware : bool
+        Compile for Loihi 2 (``Loihi2HwCfg``, needs lava-loihi) instead of
+        the simulator; implies ``builtins``.
     """
 
-    def __init__(self, kind: str, stores: dict, tag: str, capacity: int, watch_steps: int = 0, builtins: bool = False):
+    def __init__(
+        self,
+        kind: str,
+        stores: dict,
+        tag: str,
+        capacity: int,
+        watch_steps: int = 0,
+        builtins: bool = False,
+        schedule: str = "training",
+        hardware: bool = False,
+    ):
         from lava_backprop.procs import import_lava_multiprocessing
 
         import_lava_multiprocessing()
-        from lava.magma.core.run_configs import Loihi2SimCfg
+        from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
         from lava.proc.io.sink import RingBuffer
 
         from lava_backprop.procs.backprop_network.process import BackpropNetwork
@@ -74,7 +91,9 @@ class LavaCircuit:
         handlers = list(root.handlers)
         try:
             if kind == "training":
-                self.net = BackpropNetwork(**stores, buffer_path=self.path, capacity=capacity, name="nbp")
+                self.net = BackpropNetwork(
+                    **stores, buffer_path=self.path, capacity=capacity, schedule=schedule, name="nbp"
+                )
             else:
                 self.net = InferenceNetwork(
                     w1=stores["w1"], w2=stores["w2"], buffer_path=self.path, capacity=capacity, name="nbp-inference"
@@ -84,8 +103,16 @@ class LavaCircuit:
                 port = getattr(self.net, f"s_out_{pop.name}")
                 self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
                 port.connect(self.sinks[pop.name].a_in)
-            cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
-            self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
+            if hardware:
+                cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
+            else:
+                cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
+            try:
+                self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
+            except Exception as err:
+                if hardware:
+                    raise HardwareError(f"compiling the {kind} network for Loihi 2 failed: {err!r}") from err
+                raise
         except Exception:
             self._remove_buffer()
             raise
@@ -94,7 +121,7 @@ class LavaCircuit:
                 if h not in handlers:
                     root.removeHandler(h)  # Lava adds a console handler per process
         self.schedule = self.net.schedule
-        self.startup = 1 if builtins else 0  # the built-in ring's first gate comes one step later
+        self.startup = 1 if builtins or hardware else 0  # the built-in ring's first gate comes one step later
         self.samples_done = 0
         self.alive = True
 
@@ -213,6 +240,10 @@ class _LavaEngine(Engine):
     """
 
     tag = ""
+    #: Select the compositions of Loihi 2 built-ins, and the training ring they need.
+    builtins = False
+    schedule = "training"
+    hardware = False
 
     def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, chunk: int = 1000, predict_chunk: int = 2500):
         if chunk < 1 or predict_chunk < 1:
@@ -235,7 +266,9 @@ class _LavaEngine(Engine):
             stores, capacity = self._stores, self.chunk
         else:
             stores, capacity = {k: self._stores[k] for k in ("w1", "w2")}, self.predict_chunk
-        circuit = LavaCircuit(kind, stores, self.tag, capacity)
+        circuit = LavaCircuit(
+            kind, stores, self.tag, capacity, builtins=self.builtins, schedule=self.schedule, hardware=self.hardware
+        )
         self._circuits.append(circuit)
         # Starting the runtime registered multiprocessing's exit handler, which joins
         # the workers; ours must run before it, so it is registered again, last.
@@ -286,6 +319,8 @@ class _LavaEngine(Engine):
         from lava_backprop.energy import counts_from_spikes
 
         self._check_open()
+        if self.builtins:
+            raise EngineError(f"{self.name}: the built-in neurons keep no counters; count with 'lava-fixed'")
         if self._training is None or not self._training.samples_done:
             raise EngineError("the engine has not trained yet")
         spikes, changes = self._training.counters()
@@ -320,6 +355,70 @@ class LavaFloatEngine(_LavaEngine):
 
     name = "lava-float"
     tag = "floating_pt"
+
+
+class Loihi2SimEngine(_LavaEngine):
+    """The compositions of Loihi 2 built-ins in Lava's bit-accurate models.
+
+    Every layer is ``LIFReset`` / ``Dense`` / ``DelayDense`` / ``LearningDense``
+    (`lava_backprop.procs.builtin_layers`); only the sample source and the
+    read-out probe run as host processes. Training uses the 14-phase
+    ``training-parity`` ring. The result equals the integer rule except that
+    lava-nc 0.10.0's learning engine saturates weights at +255, not +254
+    (docs/LOIHI2.md); `lava_backprop.reference.DenseEngine` with ``w_max=255``
+    reproduces it exactly.
+    """
+
+    name = "loihi2-sim"
+    tag = "fixed_pt"
+    builtins = True
+    schedule = "training-parity"
+    w_max = LAVA_LEARNING_W_MAX
+
+
+class Loihi2Engine(Loihi2SimEngine):
+    """The same compositions compiled for Loihi 2 (``Loihi2HwCfg``).
+
+    Needs Intel's lava-loihi (INRC). Without it the constructor runs the
+    static check (`lava_backprop.hw.check_hw`) and raises `HardwareError`
+    saying what is missing.
+    """
+
+    name = "loihi2"
+    hardware = True
+
+    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, **options):
+        from lava_backprop.weights import check_stores
+
+        size, _ = check_stores(w1, w2, w2t_pos, w2t_neg, w_max=self.w_max)
+        require_loihi2(size)
+        super().__init__(w1, w2, w2t_pos, w2t_neg, **options)
+
+
+def require_loihi2(size) -> None:
+    """Raise `HardwareError` unless lava-loihi is installed; the message carries the static check.
+
+    Parameters
+    ----------
+    size : NetworkSize
+        The network that was to run, checked with `lava_backprop.hw.check_hw`.
+    """
+    from lava.utils.loihi import is_installed
+
+    if is_installed():
+        return
+    from lava_backprop.hw import check_hw
+
+    report = check_hw(size)
+    verdict = "passes" if report.ok else "FAILS"
+    raise HardwareError(
+        "Loihi 2 needs Intel's lava-loihi package (distributed to INRC members; see the README section "
+        "'Running on Loihi 2 (INRC)'), and it is not installed in this environment. "
+        f"The static check of the {report.resources['sizes']} network {verdict}: "
+        f"{sum(leaf['placement'] == 'neurocores' for leaf in report.leaves)} leaf processes on neurocores, "
+        f"{sum(leaf['placement'] == 'host IO' for leaf in report.leaves)} host IO, {len(report.findings)} problem(s). "
+        "Run 'lava-backprop check-hw' for the details, or train in simulation with '--engine loihi2-sim'."
+    )
 
 
 def record_raster(w1, w2, X, T, *, tag: str = "fixed_pt", w2t_pos=None, w2t_neg=None):

@@ -21,7 +21,7 @@ import numpy as np
 
 from lava_backprop.engine import Engine
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import bump
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, bump
 
 __all__ = ["ReferenceEngine", "DenseEngine", "dense_step", "forward"]
 
@@ -57,6 +57,14 @@ def forward(X: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, 
     return (z > _ACT).astype(np.uint8), z.astype(np.int32)
 
 
+def _check_w_max(w_max: int) -> int:
+    if w_max not in (_WMAX, LAVA_LEARNING_W_MAX):
+        raise ValueError(
+            f"w_max must be {_WMAX} (the rule) or {LAVA_LEARNING_W_MAX} (Lava's learning engine), got {w_max}"
+        )
+    return w_max
+
+
 def _check_exact_range(n_in: int, n_hid: int) -> None:
     # Largest possible synaptic sum must stay exact in float32.
     if max(n_in, n_hid) * max(-_WMIN, _WMAX) >= 2**24:
@@ -76,6 +84,8 @@ class ReferenceEngine(Engine):
     ----------
     w1, w2, w2t_pos, w2t_neg : array_like of int
         Initial stores; see `lava_backprop.make_engine`.
+    w_max : {254, 255}
+        Upper saturation bound; see `DenseEngine`.
 
     See Also
     --------
@@ -83,6 +93,10 @@ class ReferenceEngine(Engine):
     """
 
     name = "reference"
+
+    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = _WMAX):
+        self.w_max = _check_w_max(w_max)
+        super().__init__(w1, w2, w2t_pos, w2t_neg)
 
     def _load(self, stores):
         _check_exact_range(self.size.n_in, self.size.n_hid)
@@ -122,10 +136,10 @@ class ReferenceEngine(Engine):
             d1m = np.flatnonzero(mask & (pt[neg].sum(axis=0) + mt[pos].sum(axis=0) > 0))
             ix = np.flatnonzero(X[k])
             # Phase 5, 7, 9, 11 in order, saturating after each.
-            bump(w2, pos, ih, +_DW)
-            bump(pt, pos, ih, +_DW)
-            bump(mt, neg, ih, +_DW)
-            bump(w1t, ix, d1p, +_DW)
+            bump(w2, pos, ih, +_DW, self.w_max)
+            bump(pt, pos, ih, +_DW, self.w_max)
+            bump(mt, neg, ih, +_DW, self.w_max)
+            bump(w1t, ix, d1p, +_DW, self.w_max)
             bump(w2, neg, ih, -_DW)
             bump(pt, neg, ih, -_DW)
             bump(mt, pos, ih, -_DW)
@@ -140,9 +154,22 @@ class DenseEngine(Engine):
     outer-product update over the full matrices, exactly as the module
     docstring reads. It is the baseline that `ReferenceEngine` is measured
     against (``benchmarks/bench_reference.py``), not a way to train.
+
+    Parameters
+    ----------
+    w1, w2, w2t_pos, w2t_neg : array_like of int
+        Initial stores; see `lava_backprop.make_engine`.
+    w_max : {254, 255}
+        Upper saturation bound of the updates. 254 is the rule; 255 is what
+        lava-nc 0.10.0's learning engine does (``loihi2-sim``, docs/LOIHI2.md),
+        so ``w_max=255`` predicts that engine bit for bit.
     """
 
     name = "dense"
+
+    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = _WMAX):
+        self.w_max = _check_w_max(w_max)
+        super().__init__(w1, w2, w2t_pos, w2t_neg)
 
     def _load(self, stores):
         self._w = {k: v.astype(np.int64) for k, v in stores.items()}
@@ -161,12 +188,12 @@ class DenseEngine(Engine):
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
         for k in range(n):
-            v = dense_step(self._w, X[k], T[k])
+            v = dense_step(self._w, X[k], T[k], self.w_max)
             o_all[k], z_all[k] = v["o"], v["z"]
         return o_all, z_all
 
 
-def dense_step(stores: dict, x, t) -> dict:
+def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> dict:
     """One sample of the rule, written densely; updates int64 ``stores`` in place.
 
     Parameters
@@ -175,6 +202,8 @@ def dense_step(stores: dict, x, t) -> dict:
         ``w1``, ``w2``, ``w2t_pos``, ``w2t_neg``.
     x : array of 0/1, shape (n_in,)
     t : array of 0/1, shape (n_out,)
+    w_max : int
+        Upper saturation bound (the rule's is 254; see `DenseEngine`).
 
     Returns
     -------
@@ -193,14 +222,14 @@ def dense_step(stores: dict, x, t) -> dict:
     d_neg = (o & ~t & o_lo & ~o_hi).astype(np.int64)
     up, un = p @ d_pos + m @ d_neg > 0, p @ d_neg + m @ d_pos > 0
     d1_pos, d1_neg = (b_h & up).astype(np.int64), (b_h & un).astype(np.int64)
-    np.clip(w2 + _DW * np.outer(d_pos, h), _WMIN, _WMAX, out=w2)
-    np.clip(p + _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=p)
-    np.clip(m + _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=m)
-    np.clip(w1 + _DW * np.outer(d1_pos, x), _WMIN, _WMAX, out=w1)
-    np.clip(w2 - _DW * np.outer(d_neg, h), _WMIN, _WMAX, out=w2)
-    np.clip(p - _DW * np.outer(h, d_neg), _WMIN, _WMAX, out=p)
-    np.clip(m - _DW * np.outer(h, d_pos), _WMIN, _WMAX, out=m)
-    np.clip(w1 - _DW * np.outer(d1_neg, x), _WMIN, _WMAX, out=w1)
+    np.clip(w2 + _DW * np.outer(d_pos, h), _WMIN, w_max, out=w2)
+    np.clip(p + _DW * np.outer(h, d_pos), _WMIN, w_max, out=p)
+    np.clip(m + _DW * np.outer(h, d_neg), _WMIN, w_max, out=m)
+    np.clip(w1 + _DW * np.outer(d1_pos, x), _WMIN, w_max, out=w1)
+    np.clip(w2 - _DW * np.outer(d_neg, h), _WMIN, w_max, out=w2)
+    np.clip(p - _DW * np.outer(h, d_neg), _WMIN, w_max, out=p)
+    np.clip(m - _DW * np.outer(h, d_pos), _WMIN, w_max, out=m)
+    np.clip(w1 - _DW * np.outer(d1_neg, x), _WMIN, w_max, out=w1)
     return {
         "a": a,
         "h": h,

@@ -27,6 +27,8 @@ __all__ = [
     "INFERENCE",
     "SCHEDULES",
     "LAYERS",
+    "insert_idle_phases",
+    "TRAINING_PARITY",
 ]
 
 G = CIRCUIT.gate
@@ -285,5 +287,68 @@ INFERENCE = Schedule(
     phase_notes={1: "input", 2: "forward h", 3: "forward o"},
 )
 
+
+def insert_idle_phases(schedule: Schedule, after: tuple[int, ...], name: str) -> Schedule:
+    """The same circuit with one idle phase inserted after each phase in ``after``.
+
+    Every phase keeps its gates and its computation; only the steps between
+    them change. A relay keeps connecting the phases it was meant for: its
+    delay grows by the idle phases inserted between its source's and its
+    target's active phases. An idle phase carries the guards (inhibitory
+    gates) of the phase that followed it in ``schedule``, since the synaptic
+    input meant to be blocked there now arrives in the idle phase.
+
+    Raises
+    ------
+    ValueError
+        If a relay links several phase pairs whose delays would grow
+        differently, or ``after`` names a phase that does not exist.
+    """
+    n = schedule.n_phases
+    if not set(after) <= set(range(n)):
+        raise ValueError(f"after must name phases 0..{n - 1}, got {after}")
+    new_of, idle, p_new = {}, {}, 0
+    for p in range(n):
+        new_of[p] = p_new
+        p_new += 1
+        if p in after:
+            idle[p_new] = (p + 1) % n
+            p_new += 1
+    n_new = p_new
+    relays = []
+    for r in schedule.relays:
+        delays = {
+            (new_of[(ps + 1 + r.delay) % n] - new_of[ps] - 1) % n_new
+            for ps in schedule.active_phases[r.src]
+            if (ps + 1 + r.delay) % n in schedule.active_phases[r.dst]
+        }
+        if len(delays) != 1:
+            raise ValueError(f"relay {r.src} -> {r.dst} (delay {r.delay}) has no single new delay: {sorted(delays)}")
+        relays.append(Relay(r.src, r.dst, r.weight, delays.pop()))
+    gates = {new_of[g]: targets for g, targets in schedule.gates.items()}
+    for g, follower in idle.items():
+        gates[g] = tuple((pop, w) for pop, w in schedule.gates[follower] if w < 0)
+    return Schedule(
+        name=name,
+        n_phases=n_new,
+        populations=schedule.populations,
+        gates=dict(sorted(gates.items())),
+        relays=tuple(relays),
+        plastic=schedule.plastic,
+        drives={pop: (stream, new_of[g]) for pop, (stream, g) in schedule.drives.items()},
+        potentiation_gates=tuple(new_of[g] for g in schedule.potentiation_gates),
+        record_gate=new_of[schedule.record_gate],
+        learns=schedule.learns,
+        active_phases={pop: tuple(new_of[p] for p in ps) for pop, ps in schedule.active_phases.items()},
+        phase_notes={new_of[p]: note for p, note in schedule.phase_notes.items()},
+    )
+
+
+#: The training circuit re-timed for a learning rule that reads the phase sign
+#: from the step's parity (Loihi 2's epoch counter ``u1``, docs/LOIHI2.md): idle
+#: phases after phases 8 and 11 put the potentiation phases (5, 7) and the
+#: depression phases (10, 12) on steps of opposite parity; 14 steps per sample.
+TRAINING_PARITY = insert_idle_phases(TRAINING, after=(8, 11), name="training-parity")
+
 #: Schedules by name, as processes receive them in their parameters.
-SCHEDULES = {s.name: s for s in (TRAINING, INFERENCE)}
+SCHEDULES = {s.name: s for s in (TRAINING, INFERENCE, TRAINING_PARITY)}

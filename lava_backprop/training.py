@@ -29,7 +29,7 @@ from lava_backprop.data import load_dataset
 from lava_backprop.engine import make_engine
 from lava_backprop.errors import CheckpointError
 from lava_backprop.metrics import classification_metrics
-from lava_backprop.params import NetworkSize
+from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.plotting import plot_run
 from lava_backprop.rng import check_random_state
 from lava_backprop.weights import glorot_init
@@ -121,13 +121,17 @@ def train_run(
     out = Path(out)
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    _prepare_dir(out, resume, overwrite)
     config = {"dataset": dataset, "hidden": hidden, "seed": seed, "samples": samples, "engine": engine}
     train = load_dataset(dataset, "train", data_dir)
     test = load_dataset(dataset, "test", data_dir)
     X_train, T_train = _subset(train, samples)
     X_test, T_test = _subset(test, test_samples)
     size = NetworkSize(train.n_inputs, hidden, train.n_classes)
+    if engine == "loihi2":  # before the run directory is touched
+        from lava_backprop.lava_engine import require_loihi2
+
+        require_loihi2(size)
+    _prepare_dir(out, resume, overwrite)
 
     ckpt_path = latest_checkpoint(out) if resume else None
     history: list[dict] = []
@@ -158,7 +162,7 @@ def train_run(
             train_m = classification_metrics(o, z, T_train[order])
             test_m = classification_metrics(*eng.predict(X_test), T_test)
             stores = eng.weights()
-            save_checkpoint(out, epoch, stores, rng.bit_generator.state, config)
+            save_checkpoint(out, epoch, stores, rng.bit_generator.state, config, w_max=eng.w_max)
             history.append(
                 {
                     "epoch": epoch,
@@ -229,6 +233,7 @@ def evaluate_checkpoint(
     dataset = dataset or ckpt.config.get("dataset")
     ds = load_dataset(dataset, split, data_dir)
     X, T = _subset(ds, samples)
-    with make_engine(engine, **ckpt.stores) as eng:
+    options = {"w_max": ckpt.w_max} if engine in ("reference", "dense") and ckpt.w_max != CIRCUIT.w_max else {}
+    with make_engine(engine, **ckpt.stores, **options) as eng:
         metrics = classification_metrics(*eng.predict(X), T)
     return metrics | {"checkpoint": str(ckpt.path), "epoch": ckpt.epoch, "dataset": dataset, "split": split}

@@ -9,6 +9,10 @@ significant bit, and saturates::
 
 The stores are ``w1`` (hid x in), ``w2`` (out x hid), ``w2t_pos`` (the +W2^T
 store P, hid x out) and ``w2t_neg`` (the -W2^T store M, hid x out).
+
+Lava's simulated Loihi 2 learning engine (lava-nc 0.10.0) saturates at
+``LAVA_LEARNING_W_MAX = 255`` instead, after which that weight is odd until it
+reaches -256 (docs/LOIHI2.md); the checks accept such stores when asked to.
 """
 
 import numpy as np
@@ -25,6 +29,7 @@ __all__ = [
     "glorot_init",
     "check_store",
     "check_stores",
+    "LAVA_LEARNING_W_MAX",
 ]
 
 STORE_NAMES = ("w1", "w2", "w2t_pos", "w2t_neg")
@@ -32,14 +37,17 @@ WEIGHT_DTYPE = np.int32
 
 _INIT_LIMIT = 240
 
+#: Upper bound of a weight learned by lava-nc 0.10.0's bit-accurate LearningDense.
+LAVA_LEARNING_W_MAX = CIRCUIT.w_max + 1
+
 
 def saturate(w: np.ndarray) -> np.ndarray:
     """Clip ``w`` to the plastic range ``[-256, 254]``, in place, and return it."""
     return np.clip(w, CIRCUIT.w_min, CIRCUIT.w_max, out=w)
 
 
-def bump(w: np.ndarray, rows, cols, step: int) -> None:
-    """``w[rows x cols] += step`` in place, saturated to ``[-256, 254]``.
+def bump(w: np.ndarray, rows, cols, step: int, w_max: int = CIRCUIT.w_max) -> None:
+    """``w[rows x cols] += step`` in place, saturated to ``[-256, w_max]``.
 
     ``rows`` and ``cols`` are index arrays; nothing happens if either is empty.
     """
@@ -47,7 +55,7 @@ def bump(w: np.ndarray, rows, cols, step: int) -> None:
         return
     block = np.ix_(rows, cols)
     if step > 0:
-        w[block] = np.minimum(w[block] + step, CIRCUIT.w_max)
+        w[block] = np.minimum(w[block] + step, w_max)
     else:
         w[block] = np.maximum(w[block] + step, CIRCUIT.w_min)
 
@@ -87,7 +95,7 @@ def _first_bad(mask: np.ndarray, w: np.ndarray) -> str:
     return f"{int(mask.sum())} value(s), first at index {idx}: {w[idx]!r}"
 
 
-def check_store(name: str, w, shape: tuple[int, ...]) -> np.ndarray:
+def check_store(name: str, w, shape: tuple[int, ...], *, w_max: int = CIRCUIT.w_max) -> np.ndarray:
     """Validate one weight store and return it as a fresh int32 array.
 
     Parameters
@@ -98,6 +106,10 @@ def check_store(name: str, w, shape: tuple[int, ...]) -> np.ndarray:
         Integer-valued, even weights in ``[-256, 254]``.
     shape : tuple of int
         Expected shape.
+    w_max : {254, 255}
+        Upper bound: the rule's 254, or `LAVA_LEARNING_W_MAX`, which also
+        admits odd weights (a weight that saturated at 255 stays odd until it
+        saturates at -256).
 
     Raises
     ------
@@ -115,25 +127,27 @@ def check_store(name: str, w, shape: tuple[int, ...]) -> np.ndarray:
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
             raise WeightError(f"{name} has non-integer weights: {_first_bad(bad, arr)}")
-    out_of_range = (arr < CIRCUIT.w_min) | (arr > CIRCUIT.w_max)
+    if w_max not in (CIRCUIT.w_max, LAVA_LEARNING_W_MAX):
+        raise ValueError(f"w_max must be {CIRCUIT.w_max} or {LAVA_LEARNING_W_MAX}, got {w_max}")
+    out_of_range = (arr < CIRCUIT.w_min) | (arr > w_max)
     if out_of_range.any():
-        raise WeightError(
-            f"{name} has weights outside [{CIRCUIT.w_min}, {CIRCUIT.w_max}]: {_first_bad(out_of_range, arr)}"
-        )
+        raise WeightError(f"{name} has weights outside [{CIRCUIT.w_min}, {w_max}]: {_first_bad(out_of_range, arr)}")
     arr = arr.astype(WEIGHT_DTYPE)
     odd = (arr % CIRCUIT.dw) != 0
-    if odd.any():
+    if odd.any() and w_max == CIRCUIT.w_max:
         raise WeightError(
             f"{name} has odd weights (plastic weights are multiples of {CIRCUIT.dw}): {_first_bad(odd, arr)}"
         )
     return arr
 
 
-def check_stores(w1, w2, w2t_pos=None, w2t_neg=None) -> tuple[NetworkSize, dict[str, np.ndarray]]:
+def check_stores(
+    w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = CIRCUIT.w_max
+) -> tuple[NetworkSize, dict[str, np.ndarray]]:
     """Validate the four stores and fill in the default transposed stores.
 
     ``w2t_pos`` defaults to ``w2.T``; ``w2t_neg`` to ``saturate(-w2.T)`` (so a
-    weight of -256 in ``w2`` gives 254, not 256).
+    weight of -256 in ``w2`` gives 254, not 256). ``w_max`` as in `check_store`.
 
     Returns
     -------
@@ -153,14 +167,16 @@ def check_stores(w1, w2, w2t_pos=None, w2t_neg=None) -> tuple[NetworkSize, dict[
         )
     size = NetworkSize(int(n_in), int(n_hid), int(n_out))
     stores = {
-        "w1": check_store("w1", w1_arr, (n_hid, n_in)),
-        "w2": check_store("w2", w2_arr, (n_out, n_hid)),
+        "w1": check_store("w1", w1_arr, (n_hid, n_in), w_max=w_max),
+        "w2": check_store("w2", w2_arr, (n_out, n_hid), w_max=w_max),
     }
     w2t = stores["w2"].T
     stores["w2t_pos"] = (
-        np.ascontiguousarray(w2t) if w2t_pos is None else check_store("w2t_pos", w2t_pos, (n_hid, n_out))
+        np.ascontiguousarray(w2t) if w2t_pos is None else check_store("w2t_pos", w2t_pos, (n_hid, n_out), w_max=w_max)
     )
     stores["w2t_neg"] = (
-        np.ascontiguousarray(saturate(-w2t)) if w2t_neg is None else check_store("w2t_neg", w2t_neg, (n_hid, n_out))
+        np.ascontiguousarray(saturate(-w2t))
+        if w2t_neg is None
+        else check_store("w2t_neg", w2t_neg, (n_hid, n_out), w_max=w_max)
     )
     return size, stores

@@ -71,14 +71,16 @@ def lively_network(n_in, n_hid, n_out, n_samples, seed, p_input=0.3):
     return w1, w2, X, rng.integers(0, n_out, n_samples)
 
 
-def assert_trains_like_reference(w1, w2, X, T, o, z, weights):
+def assert_trains_like_reference(w1, w2, X, T, o, z, weights, engine="reference", **options):
     """``o``, ``z`` and ``weights`` equal the reference engine's on the same samples.
 
-    Returns the reference weights, so callers can check more about them.
+    ``engine`` and ``options`` name another engine of the rule to compare with
+    (``"dense", w_max=255``: the rule with Lava's learning bound). Returns the
+    reference weights, so callers can check more about them.
     """
     import lava_backprop as lb
 
-    with lb.make_engine("reference", w1, w2) as ref:
+    with lb.make_engine(engine, w1, w2, **options) as ref:
         o_ref, z_ref = ref.train(X, T)
         w_ref = ref.weights()
     np.testing.assert_array_equal(o, o_ref)
@@ -86,3 +88,28 @@ def assert_trains_like_reference(w1, w2, X, T, o, z, weights):
     for key in lb.STORE_NAMES:
         np.testing.assert_array_equal(weights[key], w_ref[key], err_msg=key)
     return w_ref
+
+
+def clipped_updates(w1, w2, X, T) -> dict[str, int]:
+    """Updates of the rule that saturated, at ``"bottom"`` (-256) and ``"top"`` (+254)."""
+    W1, W2 = np.array(w1, dtype=np.int64), np.array(w2, dtype=np.int64)
+    P, M = W2.T.copy(), np.clip(-W2.T, -256, 254)
+    counts = {"bottom": 0, "top": 0}
+
+    def update(W, delta):
+        new = W + delta
+        counts["bottom"] += int(((new < -256) & (delta != 0)).sum())
+        counts["top"] += int(((new > 254) & (delta != 0)).sum())
+        return np.clip(new, -256, 254)
+
+    for v, x in zip(reference_steps(w1, w2, X, T), np.asarray(X, dtype=np.int64), strict=True):
+        dp, dn, h = (v[k].astype(np.int64) for k in ("d_pos", "d_neg", "h"))
+        W2 = update(W2, 2 * np.outer(dp, h))
+        P = update(P, 2 * np.outer(h, dp))
+        M = update(M, 2 * np.outer(h, dn))
+        W1 = update(W1, 2 * np.outer(v["d1_pos"].astype(np.int64), x))
+        W2 = update(W2, -2 * np.outer(dn, h))
+        P = update(P, -2 * np.outer(h, dn))
+        M = update(M, -2 * np.outer(h, dp))
+        W1 = update(W1, -2 * np.outer(v["d1_neg"].astype(np.int64), x))
+    return counts

@@ -9,7 +9,7 @@ import lava_backprop as lb
 from lava_backprop.circuit import FIXED, FLOAT, CircuitError, chain_step, kick, simulate
 from lava_backprop.params import mantissa_exponent
 from lava_backprop.reference import forward
-from lava_backprop.schedule import INFERENCE, TRAINING
+from lava_backprop.schedule import INFERENCE, TRAINING, TRAINING_PARITY, insert_idle_phases
 
 
 def stores_of(w1, w2):
@@ -52,6 +52,35 @@ def test_simulation_equals_reference(arith, n_in, n_hid, n_out, seed):
     stores = stores_of(w1, w2)
     o, z = simulate(TRAINING, stores, X, T, arith)
     assert_trains_like_reference(w1, w2, X, T, o, z, stores)
+
+
+@pytest.mark.parametrize(("n_in", "n_hid", "n_out", "seed"), [(20, 12, 10, 0), (60, 40, 10, 1)])
+def test_parity_schedule_trains_exactly_like_the_paper_schedule(n_in, n_hid, n_out, seed):
+    w1, w2, X, y = saturating_network(n_in, n_hid, n_out, 150, seed)
+    T = np.eye(n_out, dtype=np.uint8)[y]
+    stores = stores_of(w1, w2)
+    o, z = simulate(TRAINING_PARITY, stores, X, T)
+    assert_trains_like_reference(w1, w2, X, T, o, z, stores)
+
+
+def test_parity_schedule_separates_the_signs_by_step_parity():
+    s = TRAINING_PARITY
+    assert s.n_phases == 14 and s.n_phases % 2 == 0
+    depression = [10, 12]
+    assert [s.phase_notes[p] for p in (*s.potentiation_gates, *depression)] == ["W2 +", "W1 +", "W2 −", "W1 −"]
+    up = {s.step_of(k, p) % 2 for k in range(3) for p in s.potentiation_gates}
+    down = {s.step_of(k, p) % 2 for k in range(3) for p in depression}
+    assert len(up) == len(down) == 1 and up != down
+    assert len({TRAINING.step_of(0, p) % 2 for p in (5, 7, 9, 11)}) == 1  # why the paper ring cannot
+    # relays stretch over the idle phases: m_h (phase 3) still replays h into 5 and 10
+    assert {r.delay for r in s.relays if (r.src, r.dst) == ("m_h", "h")} == {1, 6}
+    assert s.gates[9] == () and s.gates[13] == s.gates[0]
+    assert s.steps(2) == 14 * 2 + 15
+
+
+def test_idle_phases_refuse_unknown_phases():
+    with pytest.raises(ValueError, match="after must name phases"):
+        insert_idle_phases(TRAINING, after=(12,), name="bad")
 
 
 def test_inference_simulation_equals_forward_pass():

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from lava.proc.dense.process import Dense
 from lava.proc.io.source import RingBuffer
-from lava.proc.lif.process import LIFReset
+from lava.proc.lif.process import LIFReset, TernaryLIF
 from lava_testing import no_leftover_workers  # noqa: F401
 
 import lava_backprop as lb
 from lava_backprop.cli import main
-from lava_backprop.hw import PAPER, check_network, circuit_resources
+from lava_backprop.hw import PAPER, check_hw, check_network, circuit_resources
+from lava_backprop.schedule import TRAINING
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -51,18 +52,35 @@ def test_resources_match_the_paper_configuration():
     assert r["plastic_synapses"] == PAPER["plastic_synapses"] == 500_000
 
 
-def test_check_hw_names_the_custom_leaves_and_fails(capsys):
-    assert main(["check-hw", "--sizes", "20,12,10", "--json"]) == 1
+def test_check_hw_passes_the_shipped_network(capsys):
+    assert main(["check-hw", "--sizes", "20,12,10", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert not report["ok"]
-    flagged = {f["process"] for f in report["findings"] if f["kind"] == "model"}
-    assert flagged == {"hidden (HiddenLayer)", "output (OutputLayer)"}
+    assert report["ok"] and report["findings"] == []
     placements = {leaf["name"]: leaf["placement"] for leaf in report["leaves"]}
-    assert placements["source"] == "host IO"
-    assert report["resources"]["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 12
-    assert main(["check-hw", "--sizes", "20,12,10"]) == 1
+    assert placements["source"] == placements["read_out"] == "host IO"
+    assert sum(p == "neurocores" for p in placements.values()) == len(placements) - 2
+    assert report["resources"]["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 14
+    assert report["resources"]["schedule"] == "training-parity"
+    assert main(["check-hw", "--sizes", "20,12,10"]) == 0
     text = capsys.readouterr().out
-    assert "no Loihi 2 implementation" in text and "paper on Loihi 1" in text
+    assert "OK: every leaf has a Loihi 2 implementation" in text and "paper on Loihi 1" in text
+
+
+def test_a_leaf_without_loihi2_implementation_is_named():
+    src = RingBuffer(data=np.ones((3, 4), dtype=int))
+    dense = Dense(weights=np.full((2, 3), 100), name="dense")
+    ternary = TernaryLIF(shape=(2,), name="ternary")
+    src.s_out.connect(dense.s_in)
+    dense.a_out.connect(ternary.a_in)
+    report = check_network(ternary)
+    assert not report.ok
+    assert [(f.kind, f.process) for f in report.findings] == [("model", "ternary (TernaryLIF)")]
+    assert "no Loihi 2 implementation" in report.summary()
+
+
+def test_the_paper_ring_has_no_loihi2_learning_rule():
+    with pytest.raises(ValueError, match="same parity.*training-parity"):
+        check_hw(lb.NetworkSize(20, 12, 10), TRAINING)
 
 
 def test_check_hw_rejects_bad_sizes(capsys):

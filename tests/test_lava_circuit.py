@@ -132,5 +132,5 @@ def test_processes_reject_bad_arguments(tmp_path):
         HiddenLayer(n_in=2, n_hid=4, n_out=2, w1=w)
     with pytest.raises(ValueError, match="capacity"):
         OutputLayer(n_in=2, n_hid=2, n_out=3, w2=w, capacity=0)
-    with pytest.raises(ValueError, match="w1 has odd"):
-        BackpropNetwork(w1=w + 1, w2=np.zeros((2, 3), dtype=int), buffer_path=str(tmp_path / "b"), capacity=1)
+    with pytest.raises(ValueError, match="w1 has weights outside"):
+        BackpropNetwork(w1=w + 300, w2=np.zeros((2, 3), dtype=int), buffer_path=str(tmp_path / "b"), capacity=1)

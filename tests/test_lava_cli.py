@@ -55,3 +55,31 @@ def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
     assert {k: m[k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")} == {
         k: ref[-1]["test"][k] for k in ("exact_match", "argmax_o", "argmax_z", "mse")
     }
+
+
+def test_loihi2_sim_run_equals_reference_run(tmp_path, data_root):
+    """The built-in circuit through the CLI; 30 MNIST samples from Glorot weights
+    reach neither end of the range, so no deviation is expected."""
+    args = ["--samples", "30", "--test-samples", "20", "--hidden", "8", "--epochs", "1", "--seed", "3", "--no-progress"]
+    runs = {}
+    for engine in ("reference", "loihi2-sim"):
+        runs[engine] = tmp_path / engine
+        assert main(["train", "--engine", engine, "--data-dir", str(data_root), "--out", str(runs[engine]), *args]) == 0
+    ref, sim = (json.loads((runs[e] / "metrics.json").read_text()) for e in ("reference", "loihi2-sim"))
+    assert strip(sim) == strip(ref)
+    a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["loihi2-sim"])
+    assert (a.w_max, b.w_max) == (254, 255)
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(a.stores[key], b.stores[key])
+
+
+def test_training_on_loihi2_without_lava_loihi_stops_before_touching_the_run(tmp_path, data_root, capsys):
+    out = tmp_path / "run"
+    small = ["--samples", "20", "--test-samples", "10", "--hidden", "6", "--epochs", "1", "--no-progress"]
+    assert main(["train", "--data-dir", str(data_root), "--out", str(out), *small]) == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    code = main(["train", "--engine", "loihi2", "--overwrite", "--data-dir", str(data_root), "--out", str(out), *small])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "lava-loihi" in err and "static check of the 400-6-10 network passes" in err
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

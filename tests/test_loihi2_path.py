@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The parts of the circuit already built from Loihi 2 built-ins, run in the simulator."""
+"""The circuit built from Loihi 2 built-ins (engine ``loihi2-sim``), run in Lava's simulator.
+
+Every layer is LIFReset / Dense / DelayDense / LearningDense; the comparisons
+are exact. The one deviation from the rule, Lava's learning engine saturating
+at +255 instead of +254, is pinned against `DenseEngine(w_max=255)`.
+"""
 
 import numpy as np
 import pytest
@@ -7,20 +12,40 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.sink import RingBuffer as Sink
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import assert_trains_like_reference, lively_network, saturating_network
+from nbp_testing import assert_trains_like_reference, clipped_updates, lively_network, saturating_network
 
 import lava_backprop as lb
+from lava_backprop.circuit import simulate
 from lava_backprop.hw import check_hw
 from lava_backprop.lava_engine import LavaCircuit
+from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, phase_sign_rule
 from lava_backprop.procs.gating_chain.process import GatingChain
+from lava_backprop.schedule import TRAINING, TRAINING_PARITY
 from lava_backprop.weights import check_stores
 
 pytestmark = pytest.mark.timeout(300)
 
 HARDWARE_SELECTION = Loihi2SimCfg(select_tag="fixed_pt", select_sub_proc_model=True)
+SIZES = (20, 12, 10)
 
 
-@pytest.mark.parametrize("n_gates", [12, 4])
+def problem(cap=254, n=40):
+    """20-12-10, 40 samples pushing weights to both ends; with ``cap`` = 200 no update
+    is clipped at +254 but some are at -256 (asserted where it matters)."""
+    w1, w2, X, y = saturating_network(*SIZES, n, 0)
+    return np.minimum(w1, cap), np.minimum(w2, cap), X, np.eye(SIZES[2], dtype=np.uint8)[y]
+
+
+def train_both(w1, w2, X, T, w_max):
+    """loihi2-sim (two runs of the circuit) against the dense rule with bound ``w_max``."""
+    with lb.make_engine("loihi2-sim", w1, w2, chunk=25) as sim:
+        o, z = sim.train(X, T)
+        weights = sim.weights()
+    assert_trains_like_reference(w1, w2, X, T, o, z, weights, "dense", w_max=w_max)
+    return weights
+
+
+@pytest.mark.parametrize("n_gates", [14, 4])
 def test_builtin_ring_fires_one_gate_per_step_and_the_kick_once(n_gates):
     steps = 3000  # the kick neuron's current settles; it must never fire again
     chain = GatingChain(n_gates=n_gates)
@@ -36,23 +61,79 @@ def test_builtin_ring_fires_one_gate_per_step_and_the_kick_once(n_gates):
     np.testing.assert_array_equal(gates[:, 1:].argmax(axis=0), np.arange(steps - 1) % n_gates)
 
 
-@pytest.mark.parametrize(
-    ("make", "sizes", "seed"), [(saturating_network, (20, 12, 10), 0), (lively_network, (30, 16, 10), 1)]
-)
-def test_circuit_with_builtin_chain_and_input_layer_equals_reference(make, sizes, seed):
-    w1, w2, X, y = make(*sizes, 110, seed)
-    T = np.eye(sizes[2], dtype=np.uint8)[y]
-    _, stores = check_stores(w1, w2)
-    circuit = LavaCircuit("training", stores, "fixed_pt", capacity=50, builtins=True)
+def test_loihi2_sim_trains_exactly_like_the_reference():
+    w1, w2, X, T = problem(cap=200)
+    weights = train_both(w1, w2, X, T, w_max=254)
+    with lb.make_engine("reference", w1, w2) as ref:
+        ref.train(X, T)
+        w_ref = ref.weights()
+    for key in lb.STORE_NAMES:
+        np.testing.assert_array_equal(weights[key], w_ref[key], err_msg=key)
+    clipped = clipped_updates(w1, w2, X, T)
+    assert clipped["bottom"] > 0 and clipped["top"] == 0, clipped
+
+
+def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound():
+    w1, w2, X, T = problem()
+    weights = train_both(w1, w2, X, T, w_max=255)
+    clipped = clipped_updates(w1, w2, X, T)
+    assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
+    with lb.make_engine("reference", w1, w2) as ref:
+        ref.train(X, T)
+        w_ref = ref.weights()
+    differs = {key: weights[key] != w_ref[key] for key in lb.STORE_NAMES}
+    assert sum(int(d.sum()) for d in differs.values()) > 0
+    assert (weights["w1"] == 255).any() and (weights["w2"] == 255).any()
+    # where the two part, the simulator sits one above the rule's value
+    for key, d in differs.items():
+        np.testing.assert_array_equal(weights[key][d] - w_ref[key][d], 1, err_msg=key)
+
+
+def test_loihi2_sim_spikes_phase_by_phase_like_the_circuit():
+    w1, w2, X, T = problem(cap=200, n=16)
+    n = X.shape[0]
+    stores = {"w1": w1.copy(), "w2": w2.copy(), "w2t_pos": w2.T.copy(), "w2t_neg": np.clip(-w2.T, -256, 254)}
+    _, _, expected = simulate(TRAINING_PARITY, stores, X, T, raster=True)
+    _, initial = check_stores(w1, w2)
+    steps = TRAINING_PARITY.steps(n)
+    circuit = LavaCircuit(
+        "training", initial, "fixed_pt", n, watch_steps=steps + 3, builtins=True, schedule="training-parity"
+    )
     try:
-        o, z = circuit.run(X, T)
-        weights = circuit.weights()
+        circuit.run(X, T)
+        circuit._run_steps(1)
+        got = circuit.raster()
     finally:
         circuit.close()
-    assert_trains_like_reference(w1, w2, X, T, o, z, weights)
+    assert set(got) == set(expected)
+    for pop, spikes in expected.items():
+        # a built-in neuron's spike of step s reaches the sink in step s: row s - 1
+        np.testing.assert_array_equal(got[pop][BUILTIN_OFFSET - 1 : steps + BUILTIN_OFFSET - 1], spikes[:steps], pop)
+    silent = {pop for pop, spikes in expected.items() if not spikes.any()}
+    assert len(silent) <= 2, silent
 
 
-def test_inference_circuit_with_builtins_equals_forward_pass():
+def test_loihi2_sim_predicts_and_resumes_from_weights_at_255():
+    w1, w2, X, T = problem()
+    with lb.make_engine("loihi2-sim", w1, w2, chunk=40) as sim, lb.make_engine("dense", w1, w2, w_max=255) as rule:
+        sim.train(X, T)
+        rule.train(X, T)
+        learned = sim.weights()
+        assert (learned["w2"] == 255).any()
+        for got, want in zip(sim.predict(X), rule.predict(X), strict=True):
+            np.testing.assert_array_equal(got, want)
+    more = problem(n=30)
+    with (
+        lb.make_engine("loihi2-sim", **learned, chunk=30) as sim,
+        lb.make_engine("dense", **learned, w_max=255) as rule,
+    ):
+        for got, want in zip(sim.train(more[2], more[3]), rule.train(more[2], more[3]), strict=True):
+            np.testing.assert_array_equal(got, want)
+        for key in lb.STORE_NAMES:
+            np.testing.assert_array_equal(sim.weights()[key], rule.weights()[key], err_msg=key)
+
+
+def test_inference_circuit_of_builtins_equals_forward_pass():
     w1, w2, X, _ = lively_network(30, 20, 10, 40, 2)
     circuit = LavaCircuit("inference", {"w1": w1, "w2": w2}, "fixed_pt", capacity=25, builtins=True)
     try:
@@ -65,10 +146,34 @@ def test_inference_circuit_with_builtins_equals_forward_pass():
     np.testing.assert_array_equal(z, z_ref)
 
 
-def test_checker_places_chain_and_input_layer_on_neurocores():
+def test_the_sign_rule_needs_the_parity_ring():
+    rule, tag0 = phase_sign_rule(TRAINING_PARITY)
+    assert rule.dw_str == "2*x0*y0*t" and rule.dt_str == "-2*u0*t" and rule.t_epoch == 1
+    # the tag in step s is tag0 * (-1) ** (s - 1): +1 in every potentiation phase
+    for p in TRAINING_PARITY.potentiation_gates:
+        assert tag0 * (-1) ** (TRAINING_PARITY.step_of(4, p) + BUILTIN_OFFSET - 1) == 1
+    with pytest.raises(ValueError, match="same parity.*training-parity"):
+        phase_sign_rule(TRAINING)
+
+
+def test_checker_places_every_layer_on_neurocores():
     report = check_hw(lb.NetworkSize(20, 12, 10))
-    flagged = {f.process for f in report.findings}
-    assert flagged == {"hidden (HiddenLayer)", "output (OutputLayer)"}
+    assert report.ok, report.summary()
     placement = {leaf["name"]: leaf["placement"] for leaf in report.leaves}
-    for name in ("gates", "ring", "kick", "x", "m_x", "drive"):
+    assert {name for name, where in placement.items() if where != "neurocores"} == {"source", "read_out"}
+    for name in ("gates", "x", "h", "h1t", "o", "d_neg", "w1_h", "w2_o_hi", "w2t_neg_h1t"):
         assert placement[name] == "neurocores", name
+    assert report.resources["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 14
+
+
+def test_built_in_parts_reject_bad_arguments(tmp_path):
+    from lava_backprop.procs.backprop_network.process import BackpropNetwork
+    from lava_backprop.procs.read_out.process import ReadOut
+
+    with pytest.raises(ValueError, match="unknown schedule"):
+        ReadOut(n_out=2, schedule="nope", capacity=1)
+    with pytest.raises(ValueError, match="capacity"):
+        ReadOut(n_out=2, schedule="training-parity", capacity=0)
+    w1, w2 = np.zeros((3, 2), dtype=int), np.zeros((2, 3), dtype=int)
+    with pytest.raises(ValueError, match="unknown training schedule 'inference'"):
+        BackpropNetwork(w1=w1, w2=w2, buffer_path=str(tmp_path / "b"), capacity=1, schedule="inference")

@@ -10,15 +10,18 @@ import lava_backprop as lb
 LO, HI = -256, 254
 
 
-def clip(w, counter, key):
-    """Saturate and count how many entries hit each end."""
-    counter[key + "_hi"] += int((w > HI).sum())
-    counter[key + "_lo"] += int((w < LO).sum())
-    return np.clip(w, LO, HI)
+def transcription(W1, W2, P, M, X, T, hi=HI):
+    """§5 of ALGORITHM.md, one numbered step per block, Python ints throughout.
 
+    ``hi`` is the upper saturation bound (255 models Lava's learning engine).
+    """
 
-def transcription(W1, W2, P, M, X, T):
-    """§5 of ALGORITHM.md, one numbered step per block, Python ints throughout."""
+    def clip(w, counter, key):
+        """Saturate and count how many entries hit each end."""
+        counter[key + "_hi"] += int((w > hi).sum())
+        counter[key + "_lo"] += int((w < LO).sum())
+        return np.clip(w, LO, hi)
+
     W1, W2, P, M = (np.array(a, dtype=object) for a in (W1, W2, P, M))
     counter = {f"{k}_{e}": 0 for k in ("W1", "W2", "P", "M") for e in ("hi", "lo")}
     outs = []
@@ -60,10 +63,10 @@ def transcription(W1, W2, P, M, X, T):
     return stores, o_all, z_all, counter
 
 
-def check_engine(engine_name, w1, w2, P, M, X, T):
+def check_engine(engine_name, w1, w2, P, M, X, T, **options):
     """Train the engine and the transcription alike; assert identical results."""
-    want, o_want, z_want, counter = transcription(w1, w2, P, M, X, T)
-    with lb.make_engine(engine_name, w1, w2, P, M) as engine:
+    want, o_want, z_want, counter = transcription(w1, w2, P, M, X, T, hi=options.get("w_max", HI))
+    with lb.make_engine(engine_name, w1, w2, P, M, **options) as engine:
         o, z = engine.train(X, T)
         got = engine.weights()
     for key in lb.STORE_NAMES:
@@ -86,6 +89,20 @@ def test_engine_matches_transcription(engine_name, n_in, n_hid, n_out, seed):
     # Saturation really happened, at both ends, in every store.
     for key, hits in counter.items():
         assert hits > 0, f"{key} never saturated; the test network is too tame"
+
+
+@pytest.mark.parametrize("engine_name", ["reference", "dense"])
+def test_engine_with_lavas_upper_bound_matches_transcription(engine_name):
+    """``w_max=255``: what Lava's learning engine does (odd weights after +255)."""
+    w1, w2, X, labels = saturating_network(60, 40, 10, 320, 1)
+    T = np.eye(10, dtype=np.uint8)[labels]
+    counter = check_engine(engine_name, w1, w2, w2.T, np.clip(-w2.T, LO, HI), X, T, w_max=255)
+    assert all(counter[f"{k}_hi"] > 0 for k in ("W1", "W2", "P", "M")), counter
+    with lb.make_engine(engine_name, w1, w2, w_max=255) as engine:
+        engine.train(X, T)
+        assert any((w % 2).any() for w in engine.weights().values())
+    with pytest.raises(ValueError, match="w_max must be 254"):
+        lb.make_engine(engine_name, w1, w2, w_max=256)
 
 
 def test_m_is_not_minus_w2_transposed_after_saturation():

@@ -124,6 +124,13 @@ def test_bad_checkpoints(tmp_path):
     path = save_checkpoint(tmp_path, 1, stores, {}, {})
     with pytest.raises(CheckpointError, match="w1 has odd weights"):
         load_checkpoint(path)
+    # Stores learned by Lava's simulated learning engine may be odd; their checkpoint says so.
+    path = save_checkpoint(tmp_path / "lava", 1, stores, {}, {}, w_max=255)
+    assert load_checkpoint(path).w_max == 255 and load_checkpoint(path).stores["w1"][0, 0] == 3
+    stores["w1"][0, 0] = 256
+    path = save_checkpoint(tmp_path / "lava", 2, stores, {}, {}, w_max=255)
+    with pytest.raises(CheckpointError, match="outside \\[-256, 255\\]"):
+        load_checkpoint(path)
     np.savez(tmp_path / "partial.npz", w1=np.zeros((2, 2)))
     with pytest.raises(CheckpointError, match="lacks"):
         load_checkpoint(tmp_path / "partial.npz")

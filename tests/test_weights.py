@@ -6,7 +6,7 @@ import pytest
 
 import lava_backprop as lb
 from lava_backprop.rng import check_random_state
-from lava_backprop.weights import saturate
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store, saturate
 
 
 def test_thresholds_follow_from_gate_weights():
@@ -72,3 +72,14 @@ def test_check_random_state():
         check_random_state("seed")
     with pytest.raises(ValueError, match="non-negative"):
         check_random_state(-1)
+
+
+def test_check_store_admits_lavas_learned_weights_only_when_asked():
+    w = np.array([[255, 253], [-256, 2]])
+    with pytest.raises(lb.WeightError, match="outside"):
+        check_store("w", w, (2, 2))
+    np.testing.assert_array_equal(check_store("w", w, (2, 2), w_max=LAVA_LEARNING_W_MAX), w)
+    with pytest.raises(lb.WeightError, match=r"outside \[-256, 255\]"):
+        check_store("w", w + 1, (2, 2), w_max=LAVA_LEARNING_W_MAX)
+    with pytest.raises(ValueError, match="w_max must be"):
+        check_store("w", w, (2, 2), w_max=300)

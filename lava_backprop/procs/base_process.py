@@ -5,7 +5,7 @@ import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
 from lava_backprop.schedule import SCHEDULES
-from lava_backprop.weights import check_store
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store
 
 __all__ = ["CheckedProcess", "check_layer_args", "plastic_init"]
 
@@ -33,7 +33,8 @@ def check_layer_args(n_in: int, n_hid: int, n_out: int, schedule: str) -> int:
 
 
 def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
-    """A validated initial weight store (zeros if ``w`` is None)."""
+    """A validated initial weight store (zeros if ``w`` is None): even weights in
+    ``[-256, 254]``, or any in ``[-256, 255]`` as Lava's simulated learning engine leaves them."""
     if w is None:
         return np.zeros(shape, dtype=np.int32)
-    return check_store(name, w, shape)
+    return check_store(name, w, shape, w_max=LAVA_LEARNING_W_MAX)

@@ -14,4 +14,4 @@ class SubBackpropNetworkModel(AbstractSubProcessModel):
     """Chain, source, input, hidden and output layers; the precision is the leaves' tag."""
 
     def __init__(self, proc):
-        build_circuit(self, proc, "training")
+        build_circuit(self, proc, proc.proc_params["schedule"])

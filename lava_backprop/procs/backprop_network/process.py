@@ -5,8 +5,8 @@ from lava.magma.core.process.ports.ports import OutPort
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.procs.base_process import CheckedProcess
-from lava_backprop.schedule import LAYERS, TRAINING
-from lava_backprop.weights import check_stores
+from lava_backprop.schedule import LAYERS, SCHEDULES, TRAINING
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
 
 
 class BackpropNetwork(CheckedProcess):
@@ -30,6 +30,11 @@ class BackpropNetwork(CheckedProcess):
         Sample buffer file of ``capacity`` rows ``[x | t]`` (see `SampleSource`).
     capacity : int
         Rows of the sample buffer and of the read-out records.
+    schedule : {"training", "training-parity"}
+        The paper's 12-phase ring, or the same circuit re-timed to 14 phases
+        so that a learning rule can read the phase sign from the step's
+        parity (`lava_backprop.schedule.TRAINING_PARITY`; needed by the
+        Loihi 2 compositions). Both compute the same rule.
     name : str, optional
 
     Ports
@@ -55,21 +60,38 @@ class BackpropNetwork(CheckedProcess):
 
     schedule = TRAINING
 
-    def __init__(self, *, w1, w2, w2t_pos=None, w2t_neg=None, buffer_path: str, capacity: int, name=None, **kwargs):
-        size, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
+    def __init__(
+        self,
+        *,
+        w1,
+        w2,
+        w2t_pos=None,
+        w2t_neg=None,
+        buffer_path: str,
+        capacity: int,
+        schedule: str = "training",
+        name=None,
+        **kwargs,
+    ):
+        size, stores = check_stores(w1, w2, w2t_pos, w2t_neg, w_max=LAVA_LEARNING_W_MAX)
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
+        if schedule not in SCHEDULES or not SCHEDULES[schedule].learns:
+            learning = sorted(k for k, v in SCHEDULES.items() if v.learns)
+            raise ValueError(f"unknown training schedule {schedule!r}; choose one of {learning}")
         super().__init__(
             n_in=size.n_in,
             n_hid=size.n_hid,
             n_out=size.n_out,
             buffer_path=str(buffer_path),
             capacity=capacity,
+            schedule=schedule,
             name=name,
             **stores,
             **kwargs,
         )
         self.size = size
+        self.schedule = SCHEDULES[schedule]
         for key, value in stores.items():
             setattr(self, key, Var(shape=value.shape, init=value))
         self.o_rec = Var(shape=(capacity, size.n_out), init=0)

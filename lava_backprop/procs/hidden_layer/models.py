@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Process models of HiddenLayer (fixed and floating point)."""
+"""Process models of HiddenLayer: fixed and floating point on the CPU, and built from Loihi 2 built-ins."""
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
+from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.hidden_layer.process import HiddenLayer
 
 SPIKE_FIXED = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
@@ -64,3 +66,19 @@ class PyHiddenLayerModelFloat(AbstractPyLayerModel):
     w1: np.ndarray = LavaPyType(np.ndarray, float)
     w2t_pos: np.ndarray = LavaPyType(np.ndarray, float)
     w2t_neg: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=HiddenLayer, protocol=LoihiProtocol)
+class SubHiddenLayerModel(AbstractSubProcessModel):
+    """The hidden layer from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
+
+    Six ``LIFReset`` populations with their gate synapses and relays, and
+    ``LearningDense`` synapses for W1 (x -> h, h<, h>: three copies), +W2^T
+    (o -> h1T) and -W2^T (oT- -> h1T), learning with
+    `lava_backprop.procs.builtin_layers.phase_sign_rule`. The Vars ``w1``,
+    ``w2t_pos`` and ``w2t_neg`` are the first copies' weights; the counters
+    (``spike_counts``, ``weight_changes``) exist only in the CPU models.
+    """
+
+    def __init__(self, proc):
+        compose_layer(self, proc, "hidden")

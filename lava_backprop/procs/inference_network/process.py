@@ -6,7 +6,7 @@ from lava.magma.core.process.variable import Var
 
 from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import INFERENCE, LAYERS, TRAINING
-from lava_backprop.weights import check_store
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store
 
 
 class InferenceNetwork(CheckedProcess):
@@ -40,9 +40,9 @@ class InferenceNetwork(CheckedProcess):
     schedule = INFERENCE
 
     def __init__(self, *, w1, w2, buffer_path: str, capacity: int, name=None, **kwargs):
-        w1_arr = check_store("w1", w1, getattr(w1, "shape", ()))
+        w1_arr = check_store("w1", w1, getattr(w1, "shape", ()), w_max=LAVA_LEARNING_W_MAX)
         n_hid, n_in = w1_arr.shape if w1_arr.ndim == 2 else (0, 0)
-        w2_arr = check_store("w2", w2, (getattr(w2, "shape", (0,))[0], n_hid))
+        w2_arr = check_store("w2", w2, (getattr(w2, "shape", (0,))[0], n_hid), w_max=LAVA_LEARNING_W_MAX)
         n_out = w2_arr.shape[0]
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")

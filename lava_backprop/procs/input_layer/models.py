@@ -9,11 +9,9 @@ from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_backprop.params import CIRCUIT
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
-from lava_backprop.procs.builtin_layers import gate_synapses, population, relay
+from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.input_layer.process import InputLayer
-from lava_backprop.schedule import SCHEDULES
 
 
 @implements(proc=InputLayer, protocol=LoihiProtocol)
@@ -54,27 +52,9 @@ class SubInputLayerModel(AbstractSubProcessModel):
 
     ``LIFReset`` populations; gate synapses (136 << 6 from g01, g07, g11 onto
     x, g06 onto m_x); relays 520 = 130 << 2: x -> m_x (DelayDense, 4),
-    m_x -> x (Dense, and DelayDense 4), source -> x (Dense).
+    m_x -> x (Dense, and DelayDense), source -> x (Dense); see
+    `lava_backprop.procs.builtin_layers.compose_layer`.
     """
 
     def __init__(self, proc):
-        p = proc.proc_params
-        sched = SCHEDULES[p["schedule"]]
-        n = p["n_in"]
-        names = [pop.name for pop in sched.layer_populations("input")]
-        self.pops = {name: population(n, name) for name in names}
-        for name, neuron in self.pops.items():
-            setattr(self, name, neuron)
-            for k, dense in enumerate(gate_synapses(sched.gate_weights(name), sched.n_phases, n, f"gate_{name}")):
-                setattr(self, f"gate_{name}_{k}", dense)
-                proc.in_ports.s_in_gate.connect(dense.s_in)
-                dense.a_out.connect(neuron.a_in)
-            neuron.s_out.connect(getattr(proc.out_ports, f"s_out_{name}"))
-        for k, r in enumerate(r for r in sched.relays if r.dst in self.pops):
-            syn = relay(n, r.weight, r.delay, f"relay_{r.src}_{r.dst}_{r.delay}")
-            setattr(self, f"relay_{k}", syn)
-            self.pops[r.src].s_out.connect(syn.s_in)
-            syn.a_out.connect(self.pops[r.dst].a_in)
-        self.drive = relay(n, CIRCUIT.relay, 0, "drive")
-        proc.in_ports.s_in_x_drive.connect(self.drive.s_in)
-        self.drive.a_out.connect(self.pops["x"].a_in)
+        compose_layer(self, proc, "input")

@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Process models of OutputLayer (fixed and floating point)."""
+"""Process models of OutputLayer: fixed and floating point on the CPU, and built from Loihi 2 built-ins."""
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
+from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.output_layer.process import OutputLayer
+from lava_backprop.procs.read_out.process import ReadOut
 
 SPIKE_FIXED = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
 SPIKE_FLOAT = LavaPyType(PyOutPort.VEC_DENSE, float)
@@ -75,3 +78,26 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     w2: np.ndarray = LavaPyType(np.ndarray, float)
     o_rec: np.ndarray = LavaPyType(np.ndarray, float)
     z_rec: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=OutputLayer, protocol=LoihiProtocol)
+class SubOutputLayerModel(AbstractSubProcessModel):
+    """The output layer from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
+
+    Seven ``LIFReset`` populations with their gate synapses and relays, the
+    target drive, and ``LearningDense`` W2 (h -> o, o<, o>: three copies)
+    learning with `lava_backprop.procs.builtin_layers.phase_sign_rule`. The
+    read-out is a host-side `ReadOut` probe on o's spikes and on the
+    synaptic input W2 h that o receives; ``o_rec`` and ``z_rec`` are its
+    records. The counters exist only in the CPU models.
+    """
+
+    def __init__(self, proc):
+        p = proc.proc_params
+        synapses = compose_layer(self, proc, "output")
+        self.read_out = ReadOut(n_out=p["n_out"], schedule=p["schedule"], capacity=p["capacity"], name="read_out")
+        proc.in_ports.s_in_gate.connect(self.read_out.s_in_gate)
+        self.o.s_out.connect(self.read_out.s_in_o)
+        synapses["w2"][0].a_out.connect(self.read_out.a_in_z)
+        proc.o_rec.alias(self.read_out.o_rec)
+        proc.z_rec.alias(self.read_out.z_rec)
