@@ -26,7 +26,16 @@ import numpy as np
 from lava_backprop.params import NetworkSize
 from lava_backprop.schedule import TRAINING, TRAINING_PARITY, Schedule
 
-__all__ = ["Finding", "HwReport", "LIMITS", "circuit_resources", "check_network", "check_hw"]
+__all__ = [
+    "Finding",
+    "HwReport",
+    "LIMITS",
+    "LOIHI2_CHIP",
+    "circuit_resources",
+    "resource_findings",
+    "check_network",
+    "check_hw",
+]
 
 #: Built-in processes with Loihi 2 neurocore implementations in lava-loihi.
 LOIHI2_BUILTINS = {
@@ -60,13 +69,17 @@ LIMITS = {
     "delay": 63,  # DelayDense: 6-bit synaptic delay on Loihi 2 (lava-nc DelayDense docstring)
 }
 
+#: One Loihi 2 chip as Intel's 2021 brief states it: 128 neurocores, up to 1 million
+#: neurons and 120 million synapses; the per-core shares below follow from it.
+LOIHI2_CHIP = {"cores": 128, "neurons_per_core": 8192, "synapses_per_core": 120_000_000 // 128}
+
 #: The paper's configuration on Loihi 1 (ALGORITHM.md §3).
 PAPER = {"sizes": "400-400-10", "neurons": 3282, "plastic_synapses": 500_000}
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``kind`` is ``"model"`` (no Loihi 2 implementation) or ``"parameter"``."""
+    """One problem: ``kind`` is ``"model"`` (no Loihi 2 implementation), ``"parameter"`` or ``"resources"``."""
 
     kind: str
     process: str
@@ -106,7 +119,8 @@ class HwReport:
             lines.append(
                 f"circuit {r['sizes']} ({r['schedule']} ring): {r['neurons']} neurons, "
                 f"{r['plastic_synapses']} plastic and {r['fixed_synapses']} fixed synapses, "
-                f"{r['synaptic_memory_kib']:.0f} KiB of 8-bit weights "
+                f"{r['synaptic_memory_kib']:.0f} KiB of 8-bit weights, about {r['neurocores']} of a chip's "
+                f"{r['chip_cores']} neurocores "
                 f"(paper on Loihi 1: {PAPER['neurons']} neurons, {PAPER['plastic_synapses']} plastic synapses)"
             )
         if self.ok:
@@ -199,7 +213,10 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
 
     Counts each population (and the gate neurons), each plastic group's copies
     as all-to-all synapses, each relay as one synapse per neuron, and each
-    gate connection as one synapse per target neuron.
+    gate connection as one synapse per target neuron. ``neurocores`` is an
+    estimate: every population (and the ring) on cores of its own, as many
+    as its neurons and incoming synapses need at `LOIHI2_CHIP`'s per-core
+    shares.
     """
     widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
     width = {p.name: widths[p.layer] for p in schedule.populations}
@@ -207,9 +224,24 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
     plastic = sum(len(g.posts) * width[g.pre] * width[g.posts[0]] for g in schedule.plastic)
     relays = sum(width[r.dst] for r in schedule.relays)
     gates = sum(width[pop] for targets in schedule.gates.values() for pop, _ in targets) + schedule.n_phases
+    incoming = dict.fromkeys(width, 0)
+    for g in schedule.plastic:
+        for post in g.posts:
+            incoming[post] += width[g.pre] * width[post]
+    for r in schedule.relays:
+        incoming[r.dst] += width[r.dst]
+    for targets in schedule.gates.values():
+        for pop, _ in targets:
+            incoming[pop] += width[pop]
+    chip = LOIHI2_CHIP
+    cores = 1 + sum(  # the ring, then each population
+        max(1, -(-width[p] // chip["neurons_per_core"]), -(-incoming[p] // chip["synapses_per_core"])) for p in width
+    )
     return {
         "sizes": str(size),
         "schedule": schedule.name,
+        "neurocores": cores,
+        "chip_cores": chip["cores"],
         "neurons": neurons,
         "plastic_synapses": plastic,
         "fixed_synapses": relays + gates,
@@ -227,4 +259,18 @@ def check_hw(size: NetworkSize, schedule: Schedule = TRAINING_PARITY) -> HwRepor
         net = BackpropNetwork(w1=w1, w2=w2, buffer_path=buffer.name, capacity=1, schedule=schedule.name, name="nbp")
         report = check_network(net)
     report.resources = circuit_resources(size, schedule)
+    report.findings.extend(resource_findings(report.resources))
     return report
+
+
+def resource_findings(resources: dict) -> list[Finding]:
+    """A finding if the circuit needs more neurocores than one chip has."""
+    if resources["neurocores"] <= resources["chip_cores"]:
+        return []
+    return [
+        Finding(
+            "resources",
+            f"circuit {resources['sizes']}",
+            f"needs about {resources['neurocores']} neurocores, more than one chip's {resources['chip_cores']}",
+        )
+    ]

@@ -12,7 +12,7 @@ from lava_testing import no_leftover_workers  # noqa: F401
 
 import lava_backprop as lb
 from lava_backprop.cli import main
-from lava_backprop.hw import PAPER, check_hw, check_network, circuit_resources
+from lava_backprop.hw import LOIHI2_CHIP, PAPER, check_hw, check_network, circuit_resources, resource_findings
 from lava_backprop.schedule import TRAINING
 
 pytestmark = pytest.mark.timeout(120)
@@ -50,6 +50,12 @@ def test_resources_match_the_paper_configuration():
     r = circuit_resources(lb.NetworkSize(400, 400, 10))
     assert r["neurons"] == PAPER["neurons"] == 3282
     assert r["plastic_synapses"] == PAPER["plastic_synapses"] == 500_000
+    # 15 populations and the ring, one core each; W1's 3 x 160 000 synapses fit their cores
+    assert r["neurocores"] == 16 and resource_findings(r) == []
+    huge = circuit_resources(lb.NetworkSize(784, 60_000, 10))
+    assert huge["neurocores"] > LOIHI2_CHIP["cores"]
+    (finding,) = resource_findings(huge)
+    assert finding.kind == "resources" and "more than one chip's 128" in finding.message
 
 
 def test_check_hw_passes_the_shipped_network(capsys):
@@ -87,3 +93,13 @@ def test_check_hw_rejects_bad_sizes(capsys):
     with pytest.raises(SystemExit):
         main(["check-hw", "--sizes", "20,12"])
     assert "three positive integers" in capsys.readouterr().err
+
+
+def test_the_inference_network_passes_too(tmp_path):
+    from lava_backprop.procs.inference_network.process import InferenceNetwork
+
+    w1, w2 = lb.glorot_init(lb.NetworkSize(20, 12, 10), seed=0)
+    net = InferenceNetwork(w1=w1, w2=w2, buffer_path=str(tmp_path / "b"), capacity=1)
+    report = check_network(net)
+    assert report.ok, report.summary()
+    assert {leaf["process"] for leaf in report.leaves if leaf["placement"] == "host IO"} == {"SampleSource", "ReadOut"}
