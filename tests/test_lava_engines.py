@@ -67,9 +67,10 @@ def test_inference_network_equals_forward_pass(engine):
     assert o.any() and (~o.astype(bool)).any()
 
 
-def test_error_inside_a_model_surfaces_and_stops_everything():
+@pytest.mark.parametrize("name", ["lava-fixed", "loihi2-sim"])
+def test_error_inside_a_model_surfaces_and_stops_everything(name):
     w1, w2, X, y = saturating_network(20, 12, 10, 10, 7)
-    engine = lb.make_engine("lava-fixed", w1, w2, chunk=10)
+    engine = lb.make_engine(name, w1, w2, chunk=10)
     circuit = engine._circuit("training")
     os.unlink(circuit.path)  # the sample source cannot open its buffer
     with pytest.raises(

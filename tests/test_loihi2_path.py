@@ -120,6 +120,8 @@ def test_loihi2_sim_predicts_and_resumes_from_weights_at_255():
         rule.train(X, T)
         learned = sim.weights()
         assert (learned["w2"] == 255).any()
+        with pytest.raises(lb.EngineError, match="keep no counters"):
+            sim.op_counts()
         for got, want in zip(sim.predict(X), rule.predict(X), strict=True):
             np.testing.assert_array_equal(got, want)
     more = problem(n=30)
