@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lava_backprop.errors import LavaBackpropError
-from lava_backprop.params import CIRCUIT, NetworkSize, mantissa_exponent
+from lava_backprop.params import CIRCUIT, mantissa_exponent
 from lava_backprop.schedule import Relay, Schedule
 from lava_backprop.weights import bump
 
@@ -48,7 +48,8 @@ __all__ = [
     "simulate",
 ]
 
-#: Spike history kept for delayed synapses (delays 0 .. DEPTH - 1).
+#: Spike history kept for delayed synapses (delays 0 .. DEPTH - 1), at least;
+#: a schedule with longer relays gets as much as it needs.
 DEPTH = 8
 #: Refractory period in steps, the spike's step included.
 REFRACTORY = 2
@@ -175,8 +176,11 @@ class GroupCore:
     Parameters
     ----------
     schedule : Schedule
-    layer : {"input", "hidden", "output"}
-    size : NetworkSize
+    layer : str
+        One of the schedule's layers ("input", "hidden", "output"; or
+        "hidden1" .. for deeper schedules).
+    size : NetworkSize or dict of str to int
+        Width of each layer.
     arith : Arithmetic
 
     Notes
@@ -194,10 +198,11 @@ class GroupCore:
     circuit drift from the rule it implements.
     """
 
-    def __init__(self, schedule: Schedule, layer: str, size: NetworkSize, arith: Arithmetic = FIXED):
+    def __init__(self, schedule: Schedule, layer: str, size, arith: Arithmetic = FIXED):
         self.arith = arith
         self.schedule = schedule
-        widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+        widths = size if isinstance(size, dict) else {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+        self.depth = max(DEPTH, 1 + max((r.delay for r in schedule.relays), default=0))
         self.names = [p.name for p in schedule.layer_populations(layer)]
         self.width = {p.name: widths[p.layer] for p in schedule.populations}
         self.refractory = {p.name: p.refractory for p in schedule.layer_populations(layer)}
@@ -211,14 +216,14 @@ class GroupCore:
             Relay(r.src, r.dst, arith.weight(r.weight), r.delay) for r in schedule.relays if r.dst in self.names
         ]
         for r in self.relays:
-            if r.src not in self.names or not 0 <= r.delay < DEPTH:
-                raise ValueError(f"relay {r} must stay inside layer {layer!r} with delay < {DEPTH}")
+            if r.src not in self.names or r.delay < 0:
+                raise ValueError(f"relay {r} must stay inside layer {layer!r} with a delay >= 0")
         self.drives = [(pop, stream) for pop, (stream, _) in schedule.drives.items() if pop in self.names]
         self.drive_weight = arith.weight(CIRCUIT.relay)
         self.plastic = [g for g in schedule.plastic if g.posts[0] in self.names]
         self.pot_mask = np.zeros(schedule.n_phases, dtype=bool)
         self.pot_mask[list(schedule.potentiation_gates)] = True
-        self.hist = {n: np.zeros((DEPTH, self.width[n]), dtype=bool) for n in self.names}
+        self.hist = {n: np.zeros((self.depth, self.width[n]), dtype=bool) for n in self.names}
         self.ptr = 0
         self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
         self.r_prev = False
@@ -235,7 +240,7 @@ class GroupCore:
 
     def last(self, name: str, lag: int = 0) -> np.ndarray:
         """Spikes of ``name`` emitted ``lag`` steps before the previous step."""
-        return self.hist[name][(self.ptr - lag) % DEPTH]
+        return self.hist[name][(self.ptr - lag) % self.depth]
 
     def step(self, gates: np.ndarray, ext: dict, stores: dict) -> dict[str, np.ndarray]:
         """Advance one step; return this step's spikes of every population.
@@ -280,7 +285,7 @@ class GroupCore:
                     f"{CIRCUIT.fires_above(0)} in a closed phase, so the circuit no longer computes nBP exactly"
                 )
             spikes[n] = s
-        self.ptr = (self.ptr + 1) % DEPTH
+        self.ptr = (self.ptr + 1) % self.depth
         for n in self.names:
             self.hist[n][self.ptr] = spikes[n]
         self.r_prev = bool(np.any(np.asarray(gates, dtype=bool) & self.pot_mask))
@@ -332,18 +337,23 @@ def simulate(
     o : ndarray of uint8, shape (n, n_out)
         Output spikes at each sample's read-out phase.
     z : ndarray, shape (n, n_out)
-        ``W2 h`` at that phase.
+        The synaptic input of o at that phase (``W2 h``; ``W_{L+1} h_L`` in
+        a deeper schedule).
     spikes : dict of str to ndarray of bool, shape (steps + 1, width)
         Only with ``raster=True``; row ``t`` is step ``t`` (1-based, as Lava's
         time step), so phase ``p`` of sample ``k`` is row
         ``schedule.step_of(k, p)``.
     """
     n, n_in = X.shape
-    n_hid, n_out = stores["w1"].shape[0], stores["w2"].shape[0]
-    size = NetworkSize(n_in, n_hid, n_out)
+    layer_of = {p.name: p.layer for p in schedule.populations}
+    widths = {}
+    for g in schedule.plastic:
+        widths[layer_of[g.posts[0]]], widths[layer_of[g.pre]] = stores[g.store].shape
+    n_out = widths["output"]
+    read = next(g.store for g in schedule.plastic if "o" in g.posts)
     buffer = np.concatenate([X, T if T is not None else np.zeros((n, n_out))], axis=1).astype(np.uint8)
     source = SourceCore(schedule, n_in, n_out)
-    layers = {name: GroupCore(schedule, name, size, arith) for name in ("input", "hidden", "output")}
+    layers = {name: GroupCore(schedule, name, widths, arith) for name in dict.fromkeys(layer_of.values())}
     clock = SampleClock()
     emitted = {"gates": kick(schedule.n_phases)}
     emitted.update(source.zeros)
@@ -364,7 +374,7 @@ def simulate(
         k = clock.tick(gates)
         if gates[schedule.record_gate] and k >= 0:
             o[k] = new["o"]
-            z[k] = layers["output"].syn["w2"]
+            z[k] = layers["output"].syn[read]
         for p in history:
             history[p][t] = new[p]
         emitted = new
