@@ -14,6 +14,7 @@ ALGORITHM.md §3-4 written as data; `TRAINING` is the 12-phase learning circuit
 and `INFERENCE` the 4-phase forward circuit.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from lava_backprop.params import CIRCUIT
@@ -350,5 +351,26 @@ def insert_idle_phases(schedule: Schedule, after: tuple[int, ...], name: str) ->
 #: depression phases (10, 12) on steps of opposite parity; 14 steps per sample.
 TRAINING_PARITY = insert_idle_phases(TRAINING, after=(8, 11), name="training-parity")
 
+
+class _Schedules(dict):
+    """Schedules by name; ``"training-<L>"`` is built on first use for ``L`` hidden layers."""
+
+    def __missing__(self, name):
+        match = re.fullmatch(r"training-([1-9][0-9]?)", str(name))
+        if match is None:
+            raise KeyError(name)
+        from lava_backprop.deep_schedule import training_schedule
+
+        self[name] = schedule = training_schedule(int(match.group(1)))
+        return schedule
+
+    def __contains__(self, name) -> bool:
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+
 #: Schedules by name, as processes receive them in their parameters.
-SCHEDULES = {s.name: s for s in (TRAINING, INFERENCE, TRAINING_PARITY)}
+SCHEDULES = _Schedules({s.name: s for s in (TRAINING, INFERENCE, TRAINING_PARITY)})
