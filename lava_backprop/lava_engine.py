@@ -25,7 +25,15 @@ from lava_backprop.engine import Engine
 from lava_backprop.errors import EngineError, HardwareError
 from lava_backprop.weights import LAVA_LEARNING_W_MAX, STORE_NAMES, WEIGHT_DTYPE
 
-__all__ = ["LavaFixedEngine", "LavaFloatEngine", "Loihi2SimEngine", "Loihi2Engine", "LavaCircuit", "record_raster"]
+__all__ = [
+    "LavaFixedEngine",
+    "LavaFloatEngine",
+    "Loihi2SimEngine",
+    "Loihi2Engine",
+    "LavaCircuit",
+    "DeepLavaNetwork",
+    "record_raster",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +47,11 @@ class LavaCircuit:
 
     Parameters
     ----------
-    kind : {"training", "inference"}
+    kind : {"training", "inference", "deep"}
+        ``"deep"``: `DeepBackpropNetwork`, any number of hidden layers.
     stores : dict of str to ndarray
-        Initial weights (w1, w2, and for training w2t_pos, w2t_neg).
+        Initial weights (w1, w2, and for training w2t_pos, w2t_neg; for
+        ``"deep"`` w1 .. w<L+1>, w<l>t_pos, w<l>t_neg).
     tag : {"fixed_pt", "floating_pt"}
     capacity : int
         Samples per run: rows of the sample buffer and the read-out records.
@@ -78,11 +88,13 @@ class LavaCircuit:
         from lava.proc.io.sink import RingBuffer
 
         from lava_backprop.procs.backprop_network.process import BackpropNetwork
+        from lava_backprop.procs.deep_network.process import DeepBackpropNetwork
         from lava_backprop.procs.inference_network.process import InferenceNetwork
 
         self.kind, self.tag, self.capacity = kind, tag, capacity
-        n_hid, n_in = stores["w1"].shape
-        n_out = stores["w2"].shape[0]
+        n_weights = sum(1 for key in stores if key[1:].isdigit())
+        n_in = stores["w1"].shape[1]
+        n_out = stores[f"w{n_weights}"].shape[0]
         self.n_in, self.n_out = n_in, n_out
         fd, self.path = tempfile.mkstemp(prefix=f"lava_backprop_{kind}_", suffix=".samples", dir=_buffer_dir())
         os.close(fd)
@@ -90,7 +102,15 @@ class LavaCircuit:
         root = logging.getLogger()
         handlers = list(root.handlers)
         try:
-            if kind == "training":
+            if kind == "deep":
+                self.net = DeepBackpropNetwork(
+                    weights=[stores[f"w{i}"] for i in range(1, n_weights + 1)],
+                    transposed=[(stores[f"w{i}t_pos"], stores[f"w{i}t_neg"]) for i in range(2, n_weights + 1)],
+                    buffer_path=self.path,
+                    capacity=capacity,
+                    name="nbp-deep",
+                )
+            elif kind == "training":
                 self.net = BackpropNetwork(
                     **stores, buffer_path=self.path, capacity=capacity, schedule=schedule, name="nbp"
                 )
@@ -164,7 +184,7 @@ class LavaCircuit:
 
     def weights(self) -> dict[str, np.ndarray]:
         """The network's plastic stores, read from the running models."""
-        names = STORE_NAMES if self.kind == "training" else ("w1", "w2")
+        names = {"training": STORE_NAMES, "inference": ("w1", "w2")}.get(self.kind) or self.net.store_names
         return {k: np.asarray(getattr(self.net, k).get()).astype(WEIGHT_DTYPE) for k in names}
 
     def _run_steps(self, steps: int) -> None:
@@ -419,6 +439,73 @@ def require_loihi2(size) -> None:
         f"{sum(leaf['placement'] == 'host IO' for leaf in report.leaves)} host IO, {len(report.findings)} problem(s). "
         "Run 'lava-backprop check-hw' for the details, or train in simulation with '--engine loihi2-sim'."
     )
+
+
+class DeepLavaNetwork:
+    """nBP with any number of hidden layers, trained by the spiking circuit in Lava.
+
+    The circuit is `DeepBackpropNetwork` on ring ``training-<L>``
+    (`lava_backprop.deep_schedule`); it computes the rule of
+    `lava_backprop.deep.DeepNetwork`, whose interface it shares.
+
+    Parameters
+    ----------
+    weights : list of array of int
+        ``W_1 .. W_{L+1}``, each (n_l, n_{l-1}).
+    transposed : list of (P, M) pairs, optional
+        Stores for ``l = 2 .. L+1``; default ``W_l^T`` and ``clip(-W_l^T)``.
+    tag : {"fixed_pt", "floating_pt"}
+    chunk : int
+        Samples per Lava run.
+    """
+
+    def __init__(self, weights, transposed=None, *, tag: str = "fixed_pt", chunk: int = 1000):
+        from lava_backprop.deep import DeepNetwork
+
+        checked = DeepNetwork(weights, transposed).weights()  # validates shapes and values
+        n_weights = len(weights)
+        self.stores = {f"w{i}": checked[f"W{i}"] for i in range(1, n_weights + 1)}
+        for i in range(2, n_weights + 1):
+            self.stores[f"w{i}t_pos"], self.stores[f"w{i}t_neg"] = checked[f"P{i}"], checked[f"M{i}"]
+        self.sizes = [checked["W1"].shape[1]] + [checked[f"W{i}"].shape[0] for i in range(1, n_weights + 1)]
+        self._circuit = LavaCircuit("deep", self.stores, tag, chunk)
+        self._finalizer = weakref.finalize(self, _close_circuits, [self._circuit])
+        atexit.unregister(self._finalizer)
+        atexit.register(self._finalizer)
+
+    @property
+    def leaf_processes(self) -> int:
+        """Leaf processes of the running network (each an OS process in the simulator)."""
+        return len(self._circuit.net.runtime._messaging_infrastructure.actors) - 1
+
+    def train(self, X, T) -> tuple[np.ndarray, np.ndarray]:
+        """Train on samples in order; return each forward pass's (o, z) before its update."""
+        from lava_backprop.engine import check_spikes, check_targets
+
+        X = check_spikes(X, self.sizes[0])
+        T = check_targets(T, X.shape[0], self.sizes[-1])
+        return self._circuit.run(X, T)
+
+    def weights(self) -> dict:
+        """``W1 ..``, ``P2 ..``, ``M2 ..`` as in `lava_backprop.deep.DeepNetwork.weights`."""
+        got = self._circuit.weights()
+        out = {f"W{i}": got[f"w{i}"] for i in range(1, len(self.sizes))}
+        for i in range(2, len(self.sizes)):
+            out[f"P{i}"], out[f"M{i}"] = got[f"w{i}t_pos"], got[f"w{i}t_neg"]
+        return out
+
+    def close(self) -> None:
+        """Stop the Lava runtime; safe to call twice."""
+        self._circuit.close()
+        self._finalizer.detach()
+        atexit.unregister(self._finalizer)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 def record_raster(w1, w2, X, T, *, tag: str = "fixed_pt", w2t_pos=None, w2t_neg=None):

@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from lava_testing import no_leftover_workers  # noqa: F401
 from nbp_testing import EDGES
 
 import lava_backprop.deep as deep_module
@@ -104,3 +105,23 @@ def test_bad_depth():
             training_schedule(bad)
     with pytest.raises(KeyError):
         SCHEDULES["training-x"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("n_hidden", "tag"), [(2, "fixed_pt"), (3, "fixed_pt"), (2, "floating_pt")])
+def test_deeper_circuit_in_lava_trains_exactly_like_the_deep_rule(n_hidden, tag, no_leftover_workers):
+    from lava_backprop.lava_engine import DeepLavaNetwork
+
+    ws, X, T = saturating_deep([24, *[14] * n_hidden, 8], 60, n_hidden)
+    net = DeepNetwork(ws)
+    o_ref, z_ref = net.train(X, T)
+    want = net.weights()
+    with DeepLavaNetwork(ws, tag=tag, chunk=25) as lava:  # three runs of the circuit
+        assert lava.leaf_processes == n_hidden + 4  # chain, source, input, hidden layers, output
+        o, z = lava.train(X, T)
+        got = lava.weights()
+    np.testing.assert_array_equal(o, o_ref)
+    np.testing.assert_array_equal(z, z_ref)
+    assert set(got) == set(want)
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
