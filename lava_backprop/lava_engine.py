@@ -143,6 +143,7 @@ class LavaCircuit:
         self.schedule = self.net.schedule
         self.startup = 1 if builtins or hardware else 0  # the built-in ring's first gate comes one step later
         self.samples_done = 0
+        self.ran = False  # Lava's stop() hangs on a runtime that never ran
         self.alive = True
 
     def run(self, X: np.ndarray, T: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -194,6 +195,7 @@ class LavaCircuit:
             raise EngineError("the Lava runtime was stopped")
         try:
             self.net.run(condition=RunSteps(num_steps=steps))
+            self.ran = True
         except Exception as err:
             details = self._failures()
             self.abort()
@@ -233,6 +235,9 @@ class LavaCircuit:
         """Stop the runtime and remove the sample buffer; safe to call twice."""
         if not self.alive:
             self._remove_buffer()
+            return
+        if not self.ran:
+            self.abort()
             return
         self.alive = False
         try:

@@ -108,8 +108,8 @@ def test_bad_depth():
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize(("n_hidden", "tag"), [(2, "fixed_pt"), (3, "fixed_pt"), (2, "floating_pt")])
-def test_deeper_circuit_in_lava_trains_exactly_like_the_deep_rule(n_hidden, tag, no_leftover_workers):
+@pytest.mark.parametrize(("n_hidden", "tag"), [(1, "fixed_pt"), (2, "fixed_pt"), (3, "fixed_pt"), (2, "floating_pt")])
+def test_deeper_circuit_in_lava_trains_exactly_like_the_deep_rule(n_hidden, tag):
     from lava_backprop.lava_engine import DeepLavaNetwork
 
     ws, X, T = saturating_deep([24, *[14] * n_hidden, 8], 60, n_hidden)
@@ -125,3 +125,17 @@ def test_deeper_circuit_in_lava_trains_exactly_like_the_deep_rule(n_hidden, tag,
     assert set(got) == set(want)
     for key in want:
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+
+
+def test_deep_lava_network_rejects_bad_input():
+    from lava_backprop.errors import ShapeError, SpikeError
+    from lava_backprop.lava_engine import DeepLavaNetwork
+
+    ws, X, T = saturating_deep([24, 14, 14, 8], 4, 0)
+    with pytest.raises(ShapeError):
+        DeepLavaNetwork([ws[0], ws[2], ws[1]])
+    with DeepLavaNetwork(ws, chunk=4) as lava:
+        with pytest.raises(SpikeError):
+            lava.train(X * 2, T)
+        with pytest.raises(ShapeError):
+            lava.train(X[:, :10], T)

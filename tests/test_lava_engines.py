@@ -119,3 +119,13 @@ def test_a_script_that_forgets_close_still_exits(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert not Path(result.stdout.strip()).exists()
+
+
+def test_closing_a_network_that_never_ran_does_not_hang():
+    """Lava's own stop() waits forever on a runtime that never ran; close() must not."""
+    w1, w2, _, _ = saturating_network(20, 12, 10, 5, 8)
+    engine = lb.make_engine("lava-fixed", w1, w2, chunk=10)
+    circuit = engine._circuit("training")
+    assert not circuit.ran
+    engine.close()
+    assert not circuit.alive and not os.path.exists(circuit.path)
