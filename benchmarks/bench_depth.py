@@ -25,6 +25,7 @@ SHAPES = ([400, 400, 10], [400, 400, 400, 10], [400, 800, 10])
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--shapes", nargs="+", help="shapes as 400-400-10 (default: the three of the README)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir")
     parser.add_argument("--json", help="also write the results to this JSON file")
@@ -32,7 +33,8 @@ def main(argv=None):
     train = load_dataset("mnist20", "train", args.data_dir)
     test = load_dataset("mnist20", "test", args.data_dir)
     results = []
-    for shape in SHAPES:
+    shapes = [[int(n) for n in text.split("-")] for text in args.shapes] if args.shapes else SHAPES
+    for shape in shapes:
         rng = np.random.default_rng(args.seed)
         net = DeepNetwork(deep_glorot_init(shape, rng))
         history = []

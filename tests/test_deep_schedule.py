@@ -139,3 +139,39 @@ def test_deep_lava_network_rejects_bad_input():
             lava.train(X * 2, T)
         with pytest.raises(ShapeError):
             lava.train(X[:, :10], T)
+
+
+@pytest.mark.timeout(300)
+def test_deeper_circuit_in_lava_spikes_phase_by_phase_like_the_simulation(tmp_path):
+    """Every population of every layer, every step: Lava equals the Lava-free circuit."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.io.sink import RingBuffer as Sink
+
+    from lava_backprop.procs.deep_network.process import DeepBackpropNetwork
+
+    ws, X, T = saturating_deep([24, 14, 14, 8], 12, 5)
+    schedule = training_schedule(2)
+    _, _, expected = simulate(schedule, stores_of(ws), X, T, raster=True)
+    buffer = np.memmap(tmp_path / "samples", dtype=np.uint8, mode="w+", shape=(len(X), 32))
+    buffer[:, :24], buffer[:, 24:] = X, T
+    buffer.flush()
+    net = DeepBackpropNetwork(weights=ws, buffer_path=str(tmp_path / "samples"), capacity=len(X))
+    steps = schedule.steps(len(X))
+    sinks = {}
+    for layer in layer_names(2):
+        port = getattr(net, f"s_out_{layer}")
+        sinks[layer] = Sink(shape=port.shape, buffer=steps + 1)
+        port.connect(sinks[layer].a_in)
+    try:
+        net.run(condition=RunSteps(num_steps=steps + 1), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        got = {layer: np.asarray(sink.data.get()).T.astype(bool) for layer, sink in sinks.items()}
+    finally:
+        net.stop()
+    fired = 0
+    for layer in layer_names(2):
+        # a sink receives in step t + 1 what the layer emitted in step t: row t
+        want = np.concatenate([expected[p.name] for p in schedule.layer_populations(layer)], axis=1)
+        np.testing.assert_array_equal(got[layer][: steps + 1], want, err_msg=layer)
+        fired += int(want.sum())
+    assert fired > 1000

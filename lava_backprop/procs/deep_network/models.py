@@ -43,6 +43,7 @@ class SubDeepBackpropNetworkModel(AbstractSubProcessModel):
             self.chain.s_out.connect(child.s_in_gate)
             for role, g in stores_onto(sched, layer):
                 getattr(proc, g.store).alias(getattr(child, role))
+            child.s_out.connect(getattr(proc.out_ports, f"s_out_{layer}"))
         self.chain.s_out.connect(self.source.s_in_gate)
         self.source.s_out_x_drive.connect(layers[0].s_in_drive)
         self.source.s_out_t_drive.connect(layers[-1].s_in_drive)

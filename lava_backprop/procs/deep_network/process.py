@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """DeepBackpropNetwork: the nBP training circuit for any number of hidden layers."""
 
+from lava.magma.core.process.ports.ports import OutPort
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.deep_schedule import layer_names
 from lava_backprop.errors import ShapeError
 from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import SCHEDULES
@@ -31,6 +33,12 @@ class DeepBackpropNetwork(CheckedProcess):
     capacity : int
         Rows of the sample buffer and of the read-out records.
     name : str, optional
+
+    Ports
+    -----
+    s_out_<layer> : OutPort
+        Each layer's spikes, its populations concatenated in the schedule's
+        order (``s_out_input``, ``s_out_hidden1``, ..., ``s_out_output``).
 
     Vars
     ----
@@ -75,3 +83,7 @@ class DeepBackpropNetwork(CheckedProcess):
             setattr(self, key, Var(shape=value.shape, init=value))
         self.o_rec = Var(shape=(capacity, sizes[-1]), init=0)
         self.z_rec = Var(shape=(capacity, sizes[-1]), init=0)
+        widths = dict(zip(layer_names(n_hidden), sizes, strict=True))
+        for layer, width in widths.items():
+            n_pops = len(self.schedule.layer_populations(layer))
+            setattr(self, f"s_out_{layer}", OutPort(shape=(n_pops * width,)))
