@@ -179,3 +179,22 @@ def test_built_in_parts_reject_bad_arguments(tmp_path):
     w1, w2 = np.zeros((3, 2), dtype=int), np.zeros((2, 3), dtype=int)
     with pytest.raises(ValueError, match="unknown training schedule 'inference'"):
         BackpropNetwork(w1=w1, w2=w2, buffer_path=str(tmp_path / "b"), capacity=1, schedule="inference")
+
+
+def test_loihi2_engine_compile_failure_is_a_hardware_error(monkeypatch):
+    """With lava-loihi reported present but unusable, the hardware compile fails with a clear error."""
+    import lava.utils.loihi
+
+    monkeypatch.setattr(lava.utils.loihi, "is_installed", lambda *args: True)
+    w1, w2, X, T = problem(n=4)
+    with lb.make_engine("loihi2", w1, w2, chunk=4) as engine:
+        with pytest.raises(lb.HardwareError, match="compiling the training network for Loihi 2 failed"):
+            engine.train(X, T)
+
+
+def test_loihi2_engine_without_lava_loihi_names_what_is_missing():
+    w1, w2, _, _ = problem(n=1)
+    with pytest.raises(
+        lb.HardwareError, match="lava-loihi.*not installed.*static check of the 20-12-10 network passes"
+    ):
+        lb.make_engine("loihi2", w1, w2)
