@@ -43,6 +43,7 @@ __all__ = [
     "chain_step",
     "kick",
     "SampleClock",
+    "Recorder",
     "SourceCore",
     "GroupCore",
     "simulate",
@@ -138,6 +139,23 @@ class SampleClock:
         if gates[0]:
             self.rings += 1
         return self.rings - 2
+
+
+class Recorder:
+    """The read-out's bookkeeping: the record row that the current step fills, if any.
+
+    Sample ``k`` is recorded in row ``k % capacity`` in the step in which
+    the record gate arrives (one step after it fires).
+    """
+
+    def __init__(self, record_gate: int, capacity: int):
+        self.record_gate, self.capacity = record_gate, capacity
+        self.clock = SampleClock()
+
+    def row(self, gates: np.ndarray) -> int | None:
+        """Advance on this step's gate input; return the row to record in, or None."""
+        k = self.clock.tick(gates)
+        return k % self.capacity if k >= 0 and gates[self.record_gate] else None
 
 
 class SourceCore:

@@ -10,7 +10,7 @@ import numpy as np
 from lava.magma.core.model.py.model import PyLoihiProcessModel
 from lava.magma.core.model.py.ports import PyOutPort
 
-from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError, SampleClock
+from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError
 from lava_backprop.params import NetworkSize
 from lava_backprop.schedule import SCHEDULES, TRAINING
 
@@ -65,7 +65,6 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         self.emitted = {n: np.zeros(self.core.width[n], dtype=self.arith.dtype) for n in self.core.names}
         order = [pop.name for pop in TRAINING.layer_populations(self.layer)]
         self.count_index = [order.index(n) for n in self.core.names]  # spike_counts follow TRAINING
-        self.clock = SampleClock()
 
     def _step(self) -> None:
         for name in self.core.names:

@@ -8,7 +8,7 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_backprop.circuit import GroupCore, SampleClock
+from lava_backprop.circuit import GroupCore, Recorder
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyStepModel
 from lava_backprop.procs.deep_layer.process import DeepLayer, stores_onto
 from lava_backprop.schedule import SCHEDULES
@@ -34,7 +34,7 @@ class AbstractPyDeepLayerModel(AbstractPyStepModel):
         self.roles = {g.store: role for role, g in stores_onto(sched, p["layer"])}
         self.read = next((g.store for g in sched.plastic if "o" in g.posts), None)
         self.emitted = np.zeros(sum(self.core.width[n] for n in self.core.names), dtype=self.arith.dtype)
-        self.clock = SampleClock()
+        self.recorder = Recorder(sched.record_gate, p["capacity"])
 
     def _step(self) -> None:
         self._send(self.s_out, self.emitted)
@@ -53,9 +53,8 @@ class AbstractPyDeepLayerModel(AbstractPyStepModel):
         self.spike_counts += [np.count_nonzero(spikes[n]) for n in self.core.names]
         self.weight_changes[0] = self.core.weight_changes
         if self.layer == "output":
-            k = self.clock.tick(gates)
-            if k >= 0 and gates[self.schedule.record_gate]:
-                row = k % self.o_rec.shape[0]
+            row = self.recorder.row(gates)
+            if row is not None:
                 self.o_rec[row] = spikes["o"]
                 self.z_rec[row] = self.core.syn[self.read]
         self.emitted = np.concatenate([spikes[n] for n in self.core.names]).astype(self.arith.dtype)

@@ -9,6 +9,7 @@ from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from lava_backprop.circuit import Recorder
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
 from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.output_layer.process import OutputLayer
@@ -23,10 +24,13 @@ class AbstractPyOutputLayerModel(AbstractPyLayerModel):
 
     layer = "output"
 
+    def __init__(self, proc_params):
+        super().__init__(proc_params)
+        self.recorder = Recorder(self.schedule.record_gate, proc_params["capacity"])
+
     def _after(self, gates, spikes) -> None:
-        k = self.clock.tick(gates)
-        if k >= 0 and gates[self.schedule.record_gate]:
-            row = k % self.o_rec.shape[0]
+        row = self.recorder.row(gates)
+        if row is not None:
             self.o_rec[row] = spikes["o"]
             self.z_rec[row] = self.core.syn["w2"]
 

@@ -8,7 +8,7 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_backprop.circuit import SampleClock
+from lava_backprop.circuit import Recorder
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyStepModel
 from lava_backprop.procs.read_out.process import ReadOut
 from lava_backprop.schedule import SCHEDULES
@@ -19,19 +19,16 @@ class AbstractPyReadOutModel(AbstractPyStepModel):
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
-        self.record_gate = SCHEDULES[proc_params["schedule"]].record_gate
-        self.clock = SampleClock()
-        self.armed = -1
+        self.recorder = Recorder(SCHEDULES[proc_params["schedule"]].record_gate, proc_params["capacity"])
+        self.armed = None
 
     def _step(self) -> None:
         gates = self.s_in_gate.recv()
         o, z = self.s_in_o.recv(), self.a_in_z.recv()
-        if self.armed >= 0:
-            row = self.armed % self.o_rec.shape[0]
-            self.o_rec[row] = o
-            self.z_rec[row] = z
-        k = self.clock.tick(gates)
-        self.armed = k if k >= 0 and gates[self.record_gate] else -1
+        if self.armed is not None:
+            self.o_rec[self.armed] = o
+            self.z_rec[self.armed] = z
+        self.armed = self.recorder.row(gates)  # the built-in o fires the step after its gate
 
 
 @implements(proc=ReadOut, protocol=LoihiProtocol)
