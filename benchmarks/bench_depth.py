@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Does depth help nBP? Test accuracy on MNIST20 after the same number of epochs.
 
-Trains each shape with `lava_backprop.deep.DeepNetwork` (the integer rule for
-any number of hidden layers; one hidden layer is exactly the paper's rule)
-from Glorot initialisation, shuffling every epoch, and prints the test
-metrics after each epoch and the training speed.
+Trains each shape with the reference engine (the integer rule for any number
+of hidden layers; one hidden layer is exactly the paper's rule) from Glorot
+initialisation, shuffling every epoch, and prints the test metrics after each
+epoch and the training speed.
 
     .venv/bin/python benchmarks/bench_depth.py [--epochs 3] [--json out.json]
 """
@@ -17,7 +17,6 @@ import numpy as np
 
 import lava_backprop as lb
 from lava_backprop.data import load_dataset
-from lava_backprop.deep import DeepNetwork, deep_glorot_init
 
 SHAPES = ([400, 400, 10], [400, 400, 400, 10], [400, 800, 10])
 
@@ -36,7 +35,7 @@ def main(argv=None):
     shapes = [[int(n) for n in text.split("-")] for text in args.shapes] if args.shapes else SHAPES
     for shape in shapes:
         rng = np.random.default_rng(args.seed)
-        net = DeepNetwork(deep_glorot_init(shape, rng))
+        net = lb.make_engine("reference", lb.glorot_init(lb.NetworkSize(shape), rng))
         history = []
         for epoch in range(1, args.epochs + 1):
             order = rng.permutation(len(train))
@@ -51,6 +50,7 @@ def main(argv=None):
                 f"({len(train) / seconds:.0f} samples/s)",
                 flush=True,
             )
+        net.close()
         best = max(h["argmax_z"] for h in history)
         results.append({"shape": shape, "history": history, "best_argmax_z": best})
     print("\nbest test argmax(z) after", args.epochs, "epochs:")

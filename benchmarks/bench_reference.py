@@ -5,7 +5,7 @@ Both engines start from the same Glorot initialisation and see the same
 shuffled MNIST20 samples in the same run; their weights must agree exactly
 afterwards. Then the reference engine trains one full epoch on its own.
 
-    .venv/bin/python benchmarks/bench_reference.py [--dense-samples 2000] [--json out.json]
+    .venv/bin/python benchmarks/bench_reference.py [--hidden 400[,400..]] [--dense-samples 2000] [--json out.json]
 """
 
 import argparse
@@ -19,11 +19,11 @@ import lava_backprop as lb
 from lava_backprop.data import load_dataset
 
 
-def train_timed(name, w1, w2, X, y, repeat):
+def train_timed(name, weights, X, y, repeat):
     """Best wall time of ``repeat`` runs of ``train`` from the same weights."""
     best = float("inf")
     for _ in range(repeat):
-        with lb.make_engine(name, w1, w2) as engine:
+        with lb.make_engine(name, weights) as engine:
             tic = time.perf_counter()
             engine.train(X, y)
             best = min(best, time.perf_counter() - tic)
@@ -34,7 +34,7 @@ def train_timed(name, w1, w2, X, y, repeat):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default="mnist20")
-    parser.add_argument("--hidden", type=int, default=400)
+    parser.add_argument("--hidden", default="400", help="hidden layer sizes, comma-separated (default 400)")
     parser.add_argument("--dense-samples", type=int, default=2000, help="samples for the side-by-side run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
     parser.add_argument("--seed", type=int, default=0)
@@ -44,16 +44,17 @@ def main(argv=None):
 
     train = load_dataset(args.dataset, "train", args.data_dir)
     rng = np.random.default_rng(args.seed)
-    size = lb.NetworkSize(train.n_inputs, args.hidden, train.n_classes)
-    w1, w2 = lb.glorot_init(size, rng)
+    hidden = [int(v) for v in args.hidden.split(",")]
+    size = lb.NetworkSize(train.n_inputs, *hidden, train.n_classes)
+    weights = lb.glorot_init(size, rng)
     order = rng.permutation(len(train))
     X, y = train.X[order], train.labels[order]
 
     n = args.dense_samples
-    t_dense, w_dense = train_timed("dense", w1, w2, X[:n], y[:n], args.repeat)
-    t_ref, w_ref = train_timed("reference", w1, w2, X[:n], y[:n], args.repeat)
-    exact = all(np.array_equal(w_dense[k], w_ref[k]) for k in lb.STORE_NAMES)
-    t_epoch, _ = train_timed("reference", w1, w2, X, y, 1)
+    t_dense, w_dense = train_timed("dense", weights, X[:n], y[:n], args.repeat)
+    t_ref, w_ref = train_timed("reference", weights, X[:n], y[:n], args.repeat)
+    exact = all(np.array_equal(w_dense[k], w_ref[k]) for k in size.store_names)
+    t_epoch, _ = train_timed("reference", weights, X, y, 1)
 
     result = {
         "dataset": args.dataset,

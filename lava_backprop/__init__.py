@@ -2,7 +2,8 @@
 """lava_backprop: neuromorphic backpropagation (nBP) as Lava processes.
 
 The integer reference engine, datasets and training loop live here; the Lava
-circuit is built from the processes in `lava_backprop.procs`.
+circuit is built from the processes in `lava_backprop.procs`. Networks have
+any number of hidden layers (docs/ALGORITHM.md).
 """
 
 import logging
@@ -10,8 +11,10 @@ import logging
 from lava_backprop.engine import Engine, available_engines, make_engine
 from lava_backprop.errors import (
     CheckpointError,
+    CircuitError,
     DataError,
     EngineError,
+    ExportError,
     HardwareError,
     LabelError,
     LavaBackpropError,
@@ -21,30 +24,25 @@ from lava_backprop.errors import (
 )
 from lava_backprop.metrics import classification_metrics
 from lava_backprop.params import CIRCUIT, CircuitConstants, NetworkSize
-from lava_backprop.weights import STORE_NAMES, glorot_init
+from lava_backprop.weights import glorot_init
 
 __version__ = "0.1.0"
-
-#: Lava ProcessModel tags of the two precisions.
-TAG_FLOAT = "floating_pt"
-TAG_FIXED = "fixed_pt"
 
 __all__ = [
     "CIRCUIT",
     "CheckpointError",
     "CircuitConstants",
+    "CircuitError",
     "DataError",
     "Engine",
     "EngineError",
+    "ExportError",
     "HardwareError",
     "LabelError",
     "LavaBackpropError",
     "NetworkSize",
-    "STORE_NAMES",
     "ShapeError",
     "SpikeError",
-    "TAG_FIXED",
-    "TAG_FLOAT",
     "WeightError",
     "available_engines",
     "classification_metrics",

@@ -5,7 +5,8 @@ A run directory holds::
 
     config.json                  what was trained (dataset, sizes, seed, ...)
     metrics.json                 one entry per finished epoch
-    checkpoints/epoch_NNN.npz    the four stores, epoch and RNG state
+    checkpoints/epoch_NNN.npz    the stores (w1 .. w<L+1>, w<l>t_pos, w<l>t_neg), the
+                                 layer sizes, epoch and RNG state
     plots/*.png
 
 Every file is written under a temporary name and moved into place, so an
@@ -22,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from lava_backprop.errors import CheckpointError
-from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import STORE_NAMES, check_stores
+from lava_backprop.params import CIRCUIT, NetworkSize
+from lava_backprop.weights import check_stores
 
 __all__ = [
     "Checkpoint",
@@ -44,7 +45,9 @@ class Checkpoint:
     Attributes
     ----------
     stores : dict of str to ndarray
-        The four weight stores (int32).
+        The weight stores by name (int32), ``size.store_names``.
+    size : NetworkSize
+        Layer sizes of the network.
     epoch : int
         Epochs completed.
     rng_state : dict
@@ -58,6 +61,7 @@ class Checkpoint:
     """
 
     stores: dict
+    size: NetworkSize
     epoch: int
     rng_state: dict
     config: dict
@@ -97,11 +101,16 @@ def save_checkpoint(
 ) -> Path:
     """Save ``checkpoints/epoch_{epoch:03d}.npz`` in ``run_dir``; return its path.
 
-    ``w_max`` is the learning engine's upper weight bound, checked on loading.
+    ``stores`` holds every store of the network by name; ``w_max`` is the
+    learning engine's upper weight bound, checked on loading.
     """
     path = Path(run_dir) / "checkpoints" / f"epoch_{epoch:03d}.npz"
-    arrays = {k: np.asarray(stores[k], dtype=np.int16) for k in STORE_NAMES}
-    meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "w_max": int(w_max)}
+    size, checked = check_stores(stores, w_max=w_max)
+    missing = sorted(set(size.store_names) - set(stores))
+    if missing:
+        raise CheckpointError(f"a checkpoint needs every store of the {size} network; missing {missing}")
+    arrays = {k: v.astype(np.int16) for k, v in checked.items()}
+    meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "w_max": int(w_max), "sizes": list(size.sizes)}
     _atomic(path, lambda f: np.savez_compressed(f, meta=np.array(json.dumps(meta)), **arrays))
     return path
 
@@ -133,10 +142,9 @@ def load_checkpoint(path: os.PathLike) -> Checkpoint:
         path = found
     try:
         with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in ("meta", *STORE_NAMES) if k not in npz.files]
-            if missing:
-                raise CheckpointError(f"{path}: checkpoint lacks {missing}")
-            arrays = {k: npz[k] for k in STORE_NAMES}
+            if "meta" not in npz.files:
+                raise CheckpointError(f"{path}: checkpoint lacks its meta data")
+            arrays = {k: npz[k] for k in npz.files if k != "meta"}
             meta = json.loads(str(npz["meta"]))
     except CheckpointError:
         raise
@@ -144,13 +152,22 @@ def load_checkpoint(path: os.PathLike) -> Checkpoint:
         raise CheckpointError(f"{path}: file not found") from None
     except Exception as err:  # zipfile, zlib, numpy and JSON errors alike
         raise CheckpointError(f"{path}: unreadable checkpoint ({type(err).__name__}: {err})") from None
+    missing = [key for key in ("epoch", "rng_state", "config") if key not in meta]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint meta data lacks {missing}")
     w_max = meta.get("w_max", CIRCUIT.w_max)
     try:
-        _, stores = check_stores(*(arrays[k] for k in STORE_NAMES), w_max=w_max)
+        size, stores = check_stores(arrays, w_max=w_max)
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
+    absent = sorted(set(size.store_names) - set(arrays))
+    if absent:
+        raise CheckpointError(f"{path}: checkpoint lacks the stores {absent} of its {size} network")
+    if "sizes" in meta and tuple(meta["sizes"]) != size.sizes:
+        raise CheckpointError(f"{path}: stores of a {size} network, but its meta data says {meta['sizes']}")
     return Checkpoint(
         stores=stores,
+        size=size,
         epoch=int(meta["epoch"]),
         rng_state=meta["rng_state"],
         config=meta["config"],

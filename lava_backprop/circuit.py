@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Per-step dynamics of the circuit's parts, shared by the Lava process models.
 
-Every part (gating chain, sample source, the three layers) advances one step
+Every part (gating chain, sample source, each layer) advances one step
 at a time and talks to the others only through spikes. In step ``t`` a part
 
 1. sends what it emitted in step ``t - 1``,
@@ -21,14 +21,15 @@ spikes, after the step's synaptic sums were taken with the old weights::
     W[post, pre] += +dw if the step's phase has the sign signal else -dw,
     saturated to [-256, 254]
 
-`simulate` wires the parts exactly as the Lava network does, without Lava.
+(docs/ALGORITHM.md §2, §6). `lava_backprop.simulation.simulate` wires the
+parts exactly as the Lava network does, without Lava.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from lava_backprop.errors import LavaBackpropError
+from lava_backprop.errors import CircuitError
 from lava_backprop.params import CIRCUIT, mantissa_exponent
 from lava_backprop.schedule import Relay, Schedule
 from lava_backprop.weights import bump
@@ -38,15 +39,12 @@ __all__ = [
     "FIXED",
     "FLOAT",
     "DEPTH",
-    "CircuitError",
-    "ModelError",
     "chain_step",
     "kick",
     "SampleClock",
     "Recorder",
     "SourceCore",
     "GroupCore",
-    "simulate",
 ]
 
 #: Spike history kept for delayed synapses (delays 0 .. DEPTH - 1), at least;
@@ -54,14 +52,6 @@ __all__ = [
 DEPTH = 8
 #: Refractory period in steps, the spike's step included.
 REFRACTORY = 2
-
-
-class CircuitError(LavaBackpropError, RuntimeError):
-    """The circuit left the regime in which it computes nBP exactly."""
-
-
-class ModelError(LavaBackpropError, RuntimeError):
-    """An exception inside a process model, named with its process and step."""
 
 
 @dataclass(frozen=True)
@@ -195,11 +185,17 @@ class GroupCore:
     ----------
     schedule : Schedule
     layer : str
-        One of the schedule's layers ("input", "hidden", "output"; or
-        "hidden1" .. for deeper schedules).
-    size : NetworkSize or dict of str to int
-        Width of each layer.
+        One of the schedule's layers (`lava_backprop.params.layer_names`).
+    widths : dict of str to int
+        Width of each layer (`NetworkSize.layers`).
     arith : Arithmetic
+
+    Attributes
+    ----------
+    spike_counts : ndarray of int64
+        Spikes of each of the layer's populations so far, in the schedule's order.
+    weight_changes : int
+        Plastic updates applied so far, all copies.
 
     Notes
     -----
@@ -216,10 +212,9 @@ class GroupCore:
     circuit drift from the rule it implements.
     """
 
-    def __init__(self, schedule: Schedule, layer: str, size, arith: Arithmetic = FIXED):
+    def __init__(self, schedule: Schedule, layer: str, widths: dict, arith: Arithmetic = FIXED):
         self.arith = arith
         self.schedule = schedule
-        widths = size if isinstance(size, dict) else {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
         self.depth = max(DEPTH, 1 + max((r.delay for r in schedule.relays), default=0))
         self.names = [p.name for p in schedule.layer_populations(layer)]
         self.width = {p.name: widths[p.layer] for p in schedule.populations}
@@ -246,7 +241,8 @@ class GroupCore:
         self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
         self.r_prev = False
         self.syn: dict[str, np.ndarray] = {}
-        self.weight_changes = 0  # plastic updates applied, all copies
+        self.weight_changes = 0
+        self.spike_counts = np.zeros(len(self.names), dtype=np.int64)
         self.allowed = {n: np.zeros(schedule.n_phases, dtype=bool) for n in self.names}
         for n in self.names:
             self.allowed[n][list(schedule.active_phases.get(n, ()))] = True
@@ -298,11 +294,14 @@ class GroupCore:
                 s &= self.refr[n] == 0
                 self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
             if not self.allowed[n][phase] and s.any():
+                bound = CIRCUIT.theta - offsets[self.names.index(n)]
                 raise CircuitError(
-                    f"{n} fired in phase {phase}, where it must stay silent: a synaptic sum exceeded "
-                    f"{CIRCUIT.fires_above(0)} in a closed phase, so the circuit no longer computes nBP exactly"
+                    f"{n} fired in phase {phase}, where it must stay silent: its synaptic input exceeded "
+                    f"{bound}, the most a closed population there tolerates, so the circuit no longer computes "
+                    "nBP exactly"
                 )
             spikes[n] = s
+        self.spike_counts += [np.count_nonzero(spikes[n]) for n in self.names]
         self.ptr = (self.ptr + 1) % self.depth
         for n in self.names:
             self.hist[n][self.ptr] = spikes[n]
@@ -326,76 +325,3 @@ class GroupCore:
             post_idx = np.flatnonzero(post)
             self.weight_changes += len(g.posts) * post_idx.size * idx.size
             bump(stores[g.store], post_idx, idx, step)
-
-
-def simulate(
-    schedule: Schedule,
-    stores: dict,
-    X: np.ndarray,
-    T: np.ndarray | None = None,
-    arith: Arithmetic = FIXED,
-    raster: bool = False,
-):
-    """Run the circuit without Lava, wired exactly as the Lava network.
-
-    Parameters
-    ----------
-    schedule : Schedule
-    stores : dict of str to ndarray
-        The plastic stores; updated in place when the schedule learns.
-    X : array of 0/1, shape (n, n_in)
-    T : array of 0/1, shape (n, n_out), optional
-        One-hot targets (needed by the training schedule).
-    arith : Arithmetic
-    raster : bool
-        Also return every population's spikes at every step.
-
-    Returns
-    -------
-    o : ndarray of uint8, shape (n, n_out)
-        Output spikes at each sample's read-out phase.
-    z : ndarray, shape (n, n_out)
-        The synaptic input of o at that phase (``W2 h``; ``W_{L+1} h_L`` in
-        a deeper schedule).
-    spikes : dict of str to ndarray of bool, shape (steps + 1, width)
-        Only with ``raster=True``; row ``t`` is step ``t`` (1-based, as Lava's
-        time step), so phase ``p`` of sample ``k`` is row
-        ``schedule.step_of(k, p)``.
-    """
-    n, n_in = X.shape
-    layer_of = {p.name: p.layer for p in schedule.populations}
-    widths = {}
-    for g in schedule.plastic:
-        widths[layer_of[g.posts[0]]], widths[layer_of[g.pre]] = stores[g.store].shape
-    n_out = widths["output"]
-    read = next(g.store for g in schedule.plastic if "o" in g.posts)
-    buffer = np.concatenate([X, T if T is not None else np.zeros((n, n_out))], axis=1).astype(np.uint8)
-    source = SourceCore(schedule, n_in, n_out)
-    layers = {name: GroupCore(schedule, name, widths, arith) for name in dict.fromkeys(layer_of.values())}
-    clock = SampleClock()
-    emitted = {"gates": kick(schedule.n_phases)}
-    emitted.update(source.zeros)
-    for core in layers.values():
-        emitted.update({p: np.zeros(core.width[p], dtype=bool) for p in core.names})
-    o = np.zeros((n, n_out), dtype=np.uint8)
-    z = np.zeros((n, n_out), dtype=arith.dtype)
-    n_steps = schedule.steps(n)
-    pops = [p.name for p in schedule.populations]
-    history = {p: np.zeros((n_steps + 1, emitted[p].size), dtype=bool) for p in pops} if raster else {}
-    for t in range(1, n_steps + 1):
-        gates = emitted["gates"]
-        new = {"gates": chain_step(gates, arith)}
-        source.step(gates)
-        for core in layers.values():
-            new.update(core.step(gates, emitted, stores))
-        new.update(source.emit(buffer))
-        k = clock.tick(gates)
-        if gates[schedule.record_gate] and k >= 0:
-            o[k] = new["o"]
-            z[k] = layers["output"].syn[read]
-        for p in history:
-            history[p][t] = new[p]
-        emitted = new
-    if raster:
-        return o, z, history
-    return o, z

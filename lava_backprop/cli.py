@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Command line: ``lava-backprop train | evaluate``."""
+"""Command line: ``lava-backprop train | evaluate | plot | energy | export | check-hw``.
+
+Every command takes networks of any depth: ``train --hidden 400,400`` trains
+two hidden layers, and the others read the sizes from the checkpoint (or, for
+``check-hw``, from ``--sizes``).
+"""
 
 import argparse
 import json
@@ -53,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive, default=1, help="total epochs (including resumed ones)")
     train.add_argument("--samples", type=_positive, help="train on the first N training images only")
     train.add_argument("--test-samples", type=_positive, help="evaluate on the first N test images only")
-    train.add_argument("--hidden", type=_positive, default=400, help="hidden layer size (default 400)")
+    train.add_argument(
+        "--hidden",
+        type=_hidden,
+        default=(400,),
+        help="hidden layer sizes, comma-separated, input side first (default 400; 400,400: two hidden layers)",
+    )
     train.add_argument("--seed", type=_non_negative, default=0)
     train.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
     mode = train.add_mutually_exclusive_group()
@@ -76,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     en.add_argument(
         "--paper-config",
         action="store_true",
-        help="the paper's 400-400-10 MNIST20 network after one epoch from Glorot initialisation",
+        help="the paper's 400-400-10 MNIST20 network in its first epoch from Glorot initialisation: "
+        "the last --samples training samples of that epoch are counted",
     )
     en.add_argument("--samples", type=_positive, default=1000, help="samples counted per mode (default 1000)")
     en.add_argument("--model", default="loihi1", choices=("loihi1", "loihi2"))
@@ -89,18 +100,32 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", type=Path, help="output file (default: next to the checkpoint)")
 
     hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
-    hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,n_hid,n_out (default 400,400,10)")
+    hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,h_1,..,h_L,n_out (default 400,400,10)")
     hw.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
-def _sizes(text: str) -> tuple[int, int, int]:
+def _int_list(text: str) -> tuple[int, ...]:
     try:
-        sizes = tuple(int(v) for v in text.split(","))
+        values = tuple(int(v) for v in text.split(","))
     except ValueError:
-        sizes = ()
-    if len(sizes) != 3 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected three positive integers n_in,n_hid,n_out, got {text!r}")
+        return ()
+    return values if values and min(values) >= 1 else ()
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    sizes = _int_list(text)
+    if not sizes:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return sizes
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = _int_list(text)
+    if len(sizes) < 3:
+        raise argparse.ArgumentTypeError(
+            f"expected at least three positive integers n_in,h_1,..,h_L,n_out separated by commas, got {text!r}"
+        )
     return sizes
 
 
@@ -174,20 +199,24 @@ def _cmd_energy(args) -> int:
 
     if args.paper_config == (args.run_dir is not None):
         raise ValueError("give either a run directory or --paper-config")
+    n = args.samples
     if args.paper_config:
         dataset = "mnist20"
         train = load_dataset(dataset, "train", args.data_dir)
-        w1, w2 = glorot_init(NetworkSize(train.n_inputs, 400, train.n_classes), seed=0)
-        with make_engine("reference", w1, w2) as engine:
-            engine.train(train.X, train.T)
+        if not n < len(train):
+            raise ValueError(f"--samples must be below the {len(train)} samples of an epoch, got {n}")
+        weights = glorot_init(NetworkSize(train.n_inputs, 400, train.n_classes), seed=0)
+        with make_engine("reference", weights) as engine:
+            engine.train(train.X[:-n], train.T[:-n])
             stores = engine.weights()
+        X_count, T_count = train.X[-n:], train.T[-n:]
     else:
         ckpt = load_checkpoint(args.run_dir)
         stores, dataset = ckpt.stores, ckpt.config.get("dataset", "mnist20")
         train = load_dataset(dataset, "train", args.data_dir)
+        X_count, T_count = train.X[:n], train.T[:n]
     test = load_dataset(dataset, "test", args.data_dir)
-    n = args.samples
-    report = energy_report(stores, train.X[:n], train.T[:n], test.X[:n], MODELS[args.model])
+    report = energy_report(stores, X_count, T_count, test.X[:n], MODELS[args.model])
     if args.run_dir is not None:
         atomic_write_json(args.run_dir / "energy.json", report)
         (args.run_dir / "plots").mkdir(exist_ok=True)
@@ -218,14 +247,14 @@ def _cmd_export(args) -> int:
     out = args.out or ckpt.path.with_suffix(suffix)
     if out.exists():
         raise ValueError(f"{out} exists; choose another --out")
-    (export_nir if args.format == "nir" else export_netx)(ckpt.stores["w1"], ckpt.stores["w2"], out)
-    print(f"{args.format}: {out} (epoch {ckpt.epoch})")
+    weights = [ckpt.stores[f"w{i}"] for i in range(1, ckpt.size.n_hidden + 2)]
+    (export_nir if args.format == "nir" else export_netx)(weights, out)
+    print(f"{args.format}: {out} ({ckpt.size} network, epoch {ckpt.epoch})")
     return 0
 
 
 def _cmd_check_hw(args) -> int:
     from lava_backprop.hw import check_hw
-    from lava_backprop.params import NetworkSize
 
     report = check_hw(NetworkSize(*args.sizes))
     print(report.to_json() if args.json else report.summary())

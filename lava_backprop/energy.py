@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Operation counts of the nBP circuit and an energy / latency model from them.
 
-Per sample, the circuit's work is counted from what it does:
+Per sample, the circuit's work is counted from what it does, in the
+Lava-free simulation of the circuit (`lava_backprop.circuit.simulate`) or by
+the Lava models' own counters, for any number of hidden layers:
 
 - ``spikes[pop]``: spikes of each population (and of the gates),
 - ``synaptic_ops``: spike deliveries, ``sum_pop spikes[pop] * fanout[pop]``,
@@ -24,11 +26,10 @@ docstring for the calibration.
 import dataclasses
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from lava_backprop.engine import check_spikes, check_targets
 from lava_backprop.params import NetworkSize
-from lava_backprop.reference import dense_step
-from lava_backprop.schedule import INFERENCE, TRAINING, Schedule
+from lava_backprop.schedule import Schedule, inference_schedule, training_schedule
+from lava_backprop.simulation import simulate
 from lava_backprop.weights import check_stores
 
 __all__ = [
@@ -40,10 +41,11 @@ __all__ = [
     "fanout",
     "count_training",
     "count_inference",
+    "counts_from_spikes",
     "estimate",
 ]
 
-#: The paper's measurements on Loihi 1, per sample (ALGORITHM.md §7).
+#: The paper's measurements on Loihi 1, per sample (docs/ALGORITHM.md §9).
 PAPER = {
     "train": {"energy_mj": 0.59, "latency_ms": 1.5},
     "inference": {"energy_mj": 0.0025, "latency_ms": 0.17},
@@ -120,8 +122,8 @@ LOIHI1 = CostModel(
         "here), whether or not its weight changes, and each visit costs a synaptic update; static "
         "power is not counted (the paper reports per-sample dynamic energy). Step times are the "
         "paper's latencies divided by the steps per sample (125 us learning, 42.5 us inferring). "
-        "Inference runs on the trained circuit: all its neurons are updated and x's spikes reach "
-        "all three W1 copies."
+        "Inference runs on the trained circuit: all its neurons are updated and each layer's spikes "
+        "reach all three copies of the weights above it."
     ),
 )
 
@@ -146,12 +148,16 @@ MODELS = {m.name: m for m in (LOIHI1, LOIHI2)}
 
 
 def _widths(schedule: Schedule, size: NetworkSize) -> dict:
-    layer = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+    layer = size.layers
     return {p.name: layer[p.layer] for p in schedule.populations}
 
 
-def fanout(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
-    """Synapses each spike of a population (or a gate: key ``gates``) drives."""
+def fanout(size: NetworkSize, schedule: Schedule | None = None) -> dict:
+    """Synapses each spike of a population (or a gate: key ``gates``) drives.
+
+    ``schedule`` defaults to the training ring of ``size``'s depth.
+    """
+    schedule = schedule or training_schedule(size.n_hidden)
     width = _widths(schedule, size)
     out = dict.fromkeys(width, 0)
     for r in schedule.relays:
@@ -168,82 +174,70 @@ def _gated_neurons_per_ring(schedule: Schedule, size: NetworkSize) -> int:
     return sum(width[p] for targets in schedule.gates.values() for p, _ in targets) + schedule.n_phases
 
 
-def _finish(counts: OpCounts, size: NetworkSize, schedule: Schedule, learning: bool) -> OpCounts:
-    width = _widths(TRAINING, size)  # the trained circuit's neurons, in both modes
-    neurons = sum(width.values()) + TRAINING.n_phases
-    fo = fanout(size, TRAINING)
+def counts_from_spikes(spikes: dict, weight_changes: int, samples: int, size: NetworkSize, mode: str) -> OpCounts:
+    """OpCounts of ``samples`` samples from the spikes a circuit counted.
+
+    Parameters
+    ----------
+    spikes : dict of str to int
+        Spikes per population (`lava_backprop.circuit.Trace.spikes`,
+        `lava_backprop.runtime.LavaCircuit.counters`).
+    weight_changes : int
+        Plastic updates applied, all copies.
+    samples : int
+    size : NetworkSize
+    mode : {"train", "inference"}
+        The ring that ran; the neurons and synapses counted are those of the
+        trained circuit in both modes (inference runs on it).
+    """
+    trained = training_schedule(size.n_hidden)
+    ring = trained if mode == "train" else inference_schedule(size.n_hidden)
+    counts = OpCounts(
+        samples=samples,
+        steps=ring.n_phases * samples,
+        spikes={p.name: 0 for p in trained.populations} | dict(spikes) | {"gates": ring.n_phases * samples},
+        weight_changes=weight_changes,
+    )
+    width = _widths(trained, size)
+    fo = fanout(size, trained)
     counts.synaptic_ops = int(round(sum(counts.spikes[p] * fo[p] for p in counts.spikes)))
-    counts.neuron_updates_active = _gated_neurons_per_ring(schedule, size) * counts.samples
-    counts.neuron_updates_idle = neurons * counts.steps - counts.neuron_updates_active
-    if learning:
-        plastic = sum(len(g.posts) * width[g.pre] * width[g.posts[0]] for g in TRAINING.plastic)
+    counts.neuron_updates_active = _gated_neurons_per_ring(ring, size) * samples
+    counts.neuron_updates_idle = (sum(width.values()) + trained.n_phases) * counts.steps - counts.neuron_updates_active
+    if mode == "train":
+        plastic = sum(len(g.posts) * width[g.pre] * width[g.posts[0]] for g in trained.plastic)
         counts.plastic_visits = plastic * counts.steps
     return counts
 
 
-def count_training(w1, w2, X, T, w2t_pos=None, w2t_neg=None) -> tuple[OpCounts, dict]:
-    """Count the training circuit's operations on samples, replaying the rule.
+def count_training(weights, X, T, transposed=None) -> tuple[OpCounts, dict]:
+    """Count the training circuit's operations on samples, in the Lava-free simulation of the circuit.
 
-    Returns the counts and the stores after the samples (they equal the
-    reference engine's). The populations' spikes per sample follow from the
-    rule's vectors phase by phase (ALGORITHM.md §3-5).
+    Parameters
+    ----------
+    weights, transposed
+        The network's stores (see `lava_backprop.make_engine`).
+    X : array of 0/1, shape (n, n_in)
+    T : array, shape (n, n_out) one-hot or (n,) labels
+
+    Returns
+    -------
+    counts : OpCounts
+    stores : dict of str to ndarray
+        The stores after the samples (they equal the reference engine's).
     """
-    size, stores = check_stores(w1, w2, w2t_pos, w2t_neg)
-    stores = {k: v.astype(np.int64) for k, v in stores.items()}
-    X = np.asarray(X, dtype=np.int64)
-    spikes = {p.name: 0 for p in TRAINING.populations}
-    changes = 0
-    for x, t in zip(X, np.asarray(T, dtype=bool), strict=True):
-        v = dense_step(stores, x, t)
-        nx, nh = int(x.sum()), int(v["h"].sum())
-        ndp, ndn = int(v["d_pos"].sum()), int(v["d_neg"].sum())
-        nd1 = int(v["d1_pos"].sum() + v["d1_neg"].sum())
-        for name, n in (
-            ("x", 3 * nx),
-            ("m_x", nx),
-            ("h", 3 * nh + nd1),
-            ("h_lo", (v["a"] > 0).sum() + nd1),
-            ("h_hi", (v["a"] > 1024).sum() + nd1),
-            ("m_h", nh),
-            ("c_h", v["b_h"].sum()),
-            ("h1t", 2 * nh + v["up"].sum() + v["un"].sum()),
-            ("o", v["o"].sum() + ndp + ndn),
-            ("o_lo", v["o_lo"].sum() + ndp + ndn),
-            ("o_hi", v["o_hi"].sum() + ndp + ndn),
-            ("t", t.sum()),
-            ("d_pos", ndp),
-            ("d_neg", ndn),
-            ("ot", ndp + ndn),
-        ):
-            spikes[name] += int(n)
-        # Pairs per phase: W2 copies and P, M with h (5 copies); W1 copies with x (3 copies).
-        changes += 5 * nh * (ndp + ndn) + 3 * nx * nd1
-    n = X.shape[0]
-    spikes["gates"] = TRAINING.n_phases * n
-    counts = OpCounts(samples=n, steps=TRAINING.n_phases * n, spikes=spikes, weight_changes=changes)
-    return _finish(counts, size, TRAINING, learning=True), {k: v.astype(np.int32) for k, v in stores.items()}
+    size, stores = check_stores(weights, transposed)
+    X = check_spikes(X, size.n_in)
+    T = check_targets(T, X.shape[0], size.n_out)
+    trace = simulate(training_schedule(size.n_hidden), stores, X, T)
+    return counts_from_spikes(trace.spikes, trace.weight_changes, X.shape[0], size, "train"), stores
 
 
-def count_inference(w1, w2, X) -> OpCounts:
-    """Count the inference circuit's operations (4 phases) on the trained network."""
-    size, stores = check_stores(w1, w2)
-    X = np.asarray(X, dtype=np.int64)
-    h = (X @ stores["w1"].T.astype(np.int64)) > 512
-    z = h.astype(np.int64) @ stores["w2"].T.astype(np.int64)
-    n = X.shape[0]
-    spikes = {p.name: 0 for p in TRAINING.populations}
-    spikes.update(x=int(X.sum()), h=int(h.sum()), o=int((z > 512).sum()), gates=INFERENCE.n_phases * n)
-    counts = OpCounts(samples=n, steps=INFERENCE.n_phases * n, spikes=spikes)
-    return _finish(counts, size, INFERENCE, learning=False)
-
-
-def counts_from_spikes(spikes: dict, weight_changes: int, samples: int, size: NetworkSize, mode: str) -> OpCounts:
-    """OpCounts from spikes a circuit counted itself (e.g. `LavaCircuit.counters`)."""
-    schedule = TRAINING if mode == "train" else INFERENCE
-    spikes = dict(spikes)
-    spikes["gates"] = schedule.n_phases * samples
-    counts = OpCounts(samples=samples, steps=schedule.n_phases * samples, spikes=spikes, weight_changes=weight_changes)
-    return _finish(counts, size, schedule, learning=mode == "train")
+def count_inference(weights, X) -> OpCounts:
+    """Count the inference circuit's operations on the trained network (its forward ring)."""
+    size, stores = check_stores(weights)
+    X = check_spikes(X, size.n_in)
+    trace = simulate(inference_schedule(size.n_hidden), stores, X)
+    return counts_from_spikes(trace.spikes, trace.weight_changes, X.shape[0], size, "inference")
 
 
 def estimate(counts: OpCounts, model: CostModel = LOIHI1, mode: str = "train") -> dict:
@@ -284,8 +278,8 @@ def energy_report(stores: dict, X_train, T_train, X_test, model: CostModel = LOI
 
     Training is counted on ``X_train`` from ``stores`` on, inference on ``X_test``.
     """
-    train_counts, _ = count_training(**stores, X=X_train, T=T_train)
-    infer_counts = count_inference(stores["w1"], stores["w2"], X_test)
+    train_counts, _ = count_training(stores, X_train, T_train)
+    infer_counts = count_inference(stores, X_test)
     return {
         "train": estimate(train_counts, model, "train"),
         "inference": estimate(infer_counts, model, "inference"),

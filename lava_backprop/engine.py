@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The engine interface shared by every way of running nBP.
 
-An engine owns the four weight stores of one 3-layer network and runs nBP
-samples on them: the integer reference in numpy, and the Lava and Loihi
-circuits. Each must produce the same spikes and weights for the same input.
+An engine owns the weight stores of one network ``[n_in, h_1, .., h_L, n_out]``
+and runs nBP samples on them: the integer reference in numpy, and the Lava and
+Loihi circuits. Each must produce the same spikes and weights for the same
+input (docs/ALGORITHM.md §3).
 """
 
 import abc
@@ -13,7 +14,7 @@ import numpy as np
 
 from lava_backprop.errors import EngineError, LabelError, ShapeError, SpikeError
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import STORE_NAMES, check_stores
+from lava_backprop.weights import check_stores
 
 __all__ = [
     "Engine",
@@ -41,34 +42,49 @@ def available_engines() -> list[str]:
     return sorted(ENGINES)
 
 
-def make_engine(name: str, w1, w2, w2t_pos=None, w2t_neg=None, **options) -> "Engine":
-    """Build the engine called ``name`` on the given weight stores.
+def make_engine(name: str, weights, transposed=None, *legacy, **options) -> "Engine":
+    """Build the engine called ``name`` on the given network.
 
     Parameters
     ----------
     name : str
         One of `available_engines`.
-    w1 : array_like of int, shape (n_hid, n_in)
-    w2 : array_like of int, shape (n_out, n_hid)
-    w2t_pos : array_like of int, shape (n_hid, n_out), optional
-        The +W2^T store; defaults to ``w2.T``.
-    w2t_neg : array_like of int, shape (n_hid, n_out), optional
-        The -W2^T store; defaults to ``clip(-w2.T, -256, 254)``.
+    weights : list of array_like of int, or mapping of str to array_like
+        ``[W_1, .., W_{L+1}]``, ``W_l`` of shape (n_l, n_{l-1}), for ``L >= 1``
+        hidden layers; or the stores by name, as `Engine.weights` returns them
+        (see `lava_backprop.weights.check_stores`).
+    transposed : list of (P, M) pairs, optional
+        ``(P_l, M_l)`` for ``l = 2 .. L+1``, shape (n_{l-1}, n_l); defaults
+        ``P_l = W_l^T`` and ``M_l = clip(-W_l^T, -256, 254)``.
     **options
         Passed to the engine's constructor.
+
+    Notes
+    -----
+    The two-matrix form of one hidden layer, ``make_engine(name, w1, w2,
+    w2t_pos=None, w2t_neg=None)``, is read as ``make_engine(name, [w1, w2],
+    [(w2t_pos, w2t_neg)])``.
 
     Example
     -------
     >>> import numpy as np, lava_backprop as lb
-    >>> w1, w2 = lb.glorot_init(lb.NetworkSize(4, 3, 2), seed=0)
-    >>> with lb.make_engine("reference", w1, w2) as engine:
+    >>> weights = lb.glorot_init(lb.NetworkSize(4, 3, 3, 2), seed=0)
+    >>> with lb.make_engine("reference", weights) as engine:
     ...     o, z = engine.predict(np.eye(4, dtype=np.uint8))
     """
     if name not in ENGINES:
         raise EngineError(f"unknown engine {name!r}; choose one of {available_engines()}")
+    if isinstance(weights, np.ndarray):  # make_engine(name, w1, w2, w2t_pos=None, w2t_neg=None)
+        names = ("w2t_pos", "w2t_neg")
+        if len(legacy) > len(names):
+            raise TypeError("make_engine(name, w1, w2, w2t_pos=None, w2t_neg=None) takes at most four matrices")
+        given = dict(zip(names, legacy, strict=False)) | {k: options.pop(k) for k in names if k in options}
+        weights, transposed = [weights, transposed], [(given.get("w2t_pos"), given.get("w2t_neg"))]
+    elif legacy:
+        raise TypeError("make_engine(name, weights, transposed=None, **options) takes no more positional arguments")
     module_name, cls_name = ENGINES[name].split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls(w1, w2, w2t_pos, w2t_neg, **options)
+    return cls(weights, transposed, **options)
 
 
 def check_spikes(X, n_in: int, name: str = "X") -> np.ndarray:
@@ -134,17 +150,24 @@ def check_targets(T, n_samples: int, n_out: int) -> np.ndarray:
 
 
 class Engine(abc.ABC):
-    """A 3-layer nBP network ``x -> h -> o`` with its four weight stores.
+    """An nBP network ``x -> h_1 -> .. -> h_L -> o`` with its weight stores.
 
-    Training a sample runs the circuit's 12 phases: forward pass, output error,
-    backward pass with the stores as they were before the sample, then W2 and
-    W1 potentiation and depression by one LSB with saturation. Prediction
-    runs the 4-phase inference circuit with fixed weights.
+    Training a sample runs the rule of docs/ALGORITHM.md §3, as the training
+    ring routes it (12 phases for one hidden layer on the CPU circuit, more
+    for deeper networks or the Loihi 2 parity ring): forward pass, output
+    error, ternary errors of every hidden layer through the transposed stores
+    as they were before the sample, then potentiation of every layer top-down
+    and depression top-down, by one LSB with saturation. Prediction runs the
+    inference ring with fixed weights.
 
     Parameters
     ----------
-    w1, w2, w2t_pos, w2t_neg : array_like of int
+    weights, transposed
         Initial stores; see `make_engine`. They are copied.
+
+    Attributes
+    ----------
+    size : NetworkSize
 
     Notes
     -----
@@ -156,8 +179,8 @@ class Engine(abc.ABC):
     #: Upper saturation bound of the updates (the rule's; see `lava_backprop.weights`).
     w_max: int = CIRCUIT.w_max
 
-    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None):
-        self.size, stores = check_stores(w1, w2, w2t_pos, w2t_neg, w_max=self.w_max)
+    def __init__(self, weights, transposed=None):
+        self.size, stores = check_stores(weights, transposed, w_max=self.w_max)
         self._closed = False
         self._load(stores)
 
@@ -178,7 +201,7 @@ class Engine(abc.ABC):
         """Current stores as int arrays."""
 
     def train(self, X, T) -> tuple[np.ndarray, np.ndarray]:
-        """Train on samples in order, one nBP step (12 phases) each.
+        """Train on samples in order, one nBP step (one ring of the training circuit) each.
 
         Parameters
         ----------
@@ -190,7 +213,7 @@ class Engine(abc.ABC):
         o : ndarray of uint8, shape (n, n_out)
             Output spikes of each sample's forward pass (phase 3).
         z : ndarray of int32, shape (n, n_out)
-            Membrane read-out ``W2 h`` of that forward pass.
+            Membrane read-out ``W_{L+1} h_L`` of that forward pass.
         """
         self._check_open()
         X = check_spikes(X, self.size.n_in)
@@ -198,22 +221,22 @@ class Engine(abc.ABC):
         return self._train(X, T)
 
     def predict(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """Forward pass with fixed weights: ``o = [W2 [W1 x > 512] > 512]``.
+        """Forward pass with fixed weights: ``h_l = [W_l h_{l-1} > 512]``, ``o = [W_{L+1} h_L > 512]``.
 
         Returns
         -------
         o : ndarray of uint8, shape (n, n_out)
         z : ndarray of int32, shape (n, n_out)
-            Membrane read-out ``W2 h``.
+            Membrane read-out ``W_{L+1} h_L``.
         """
         self._check_open()
         return self._predict(check_spikes(X, self.size.n_in))
 
     def weights(self) -> dict[str, np.ndarray]:
-        """The four stores as fresh int32 arrays under `STORE_NAMES`."""
+        """Every store as a fresh int32 array, under ``self.size.store_names``."""
         self._check_open()
         stores = self._weights()
-        return {k: np.array(stores[k], dtype=np.int32) for k in STORE_NAMES}
+        return {k: np.array(stores[k], dtype=np.int32) for k in self.size.store_names}
 
     def close(self) -> None:
         """Release resources; later calls other than `close` raise EngineError."""

@@ -16,6 +16,9 @@ __all__ = [
     "CheckpointError",
     "EngineError",
     "HardwareError",
+    "CircuitError",
+    "ModelError",
+    "ExportError",
 ]
 
 
@@ -53,3 +56,15 @@ class EngineError(LavaBackpropError, RuntimeError):
 
 class HardwareError(EngineError):
     """Loihi hardware was asked for but its software (lava-loihi) or the chip is not available."""
+
+
+class CircuitError(LavaBackpropError, RuntimeError):
+    """The circuit left the regime in which it computes nBP exactly."""
+
+
+class ModelError(LavaBackpropError, RuntimeError):
+    """An exception inside a process model, named with its process and step."""
+
+
+class ExportError(LavaBackpropError, ValueError):
+    """An exported network file (NIR, netx) is unreadable or not a network of this circuit."""

@@ -1,65 +1,133 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Export a trained network for inference: NIR, and lava-dl netx HDF5.
 
-Both describe the binary inference circuit::
+A network of layer sizes ``[n_in, h_1, .., h_L, n_out]`` (``L >= 1``) and
+weights ``W_1 .. W_{L+1}`` (``W_l`` of shape ``(n_l, n_{l-1})``) infers with
+the binary circuit::
 
-    h = [W1 x > 512]        # x binary
-    o = [W2 h > 512]        # z = W2 h is the membrane read-out
+    h_0 = x                          # binary input spikes
+    h_l = [W_l h_{l-1} > 512]        # l = 1 .. L
+    z   = W_{L+1} h_L                # the membrane read-out
+    o   = [z > 512]
 
-NIR (package ``nir``): ``input -> fc1 (Affine W1) -> h (Threshold 512) ->
-fc2 (Affine W2) -> o (Threshold 512) -> output``; NIR's Threshold is strict
-(``1 if v > threshold``), as in the circuit. `run_nir` interprets such a
-graph in numpy.
+``weights`` is a list or tuple of the integer matrices ``[W_1, .., W_{L+1}]``
+in ``[-256, 255]`` (odd values, up to 255, come from Lava's simulated
+learning engine).
 
-netx HDF5 (the ``layer/<i>/...`` layout of lava-dl's netx): layer 0 input,
-layers 1 and 2 dense with CUBA neurons of full current and voltage decay
-(memoryless) and threshold 512, written with h5py. `load_netx` builds a Lava
-network of built-in processes from such a file, and `run_netx` runs it in
-the simulator: ``RingBuffer -> Dense -> LIFReset -> Dense -> LIFReset``,
-one sample per step, pipelined.
+NIR (package ``nir``): `to_nir` and `export_nir` give the chain ``input ->
+fc1 (Affine W_1) -> h1 (Threshold 512) -> .. -> fc<L+1> -> o (Threshold 512)
+-> output``; NIR's Threshold is strict (``1 if v > threshold``), as in the
+circuit. `run_nir` interprets such a chain in numpy.
+
+netx HDF5 (the ``layer/<i>/...`` layout that lava-dl's slayer writes and
+``lava.lib.dl.netx.hdf5.Network`` loads): `export_netx` writes layer 0
+``input`` (no neuron, so lava-dl feeds the spikes straight into layer 1) and
+layers ``1 .. L+1`` ``dense``, each with a memoryless CUBA neuron of
+threshold 512. `read_netx` reads the weights back; `run_netx` runs a file in
+Lava's simulator as built-in processes: ``RingBuffer -> Dense -> LIFReset ->
+.. -> Dense -> LIFReset``, one sample per step, pipelined.
+
+Both writers go through a temporary file in the target directory that is
+moved into place, so a failed export leaves no partial file.
 """
 
 import os
+import uuid
+from pathlib import Path
 
 import h5py
 import nir
 import numpy as np
 
-from lava_backprop.errors import CheckpointError
+from lava_backprop.errors import ExportError, LavaBackpropError, ShapeError
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import check_store
+from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
 
 __all__ = ["to_nir", "export_nir", "run_nir", "export_netx", "read_netx", "run_netx"]
 
 THRESHOLD = CIRCUIT.act_threshold  # 512
 
-
-def to_nir(w1, w2) -> nir.NIRGraph:
-    """The inference circuit of ``w1`` (n_hid, n_in) and ``w2`` (n_out, n_hid) as a NIR graph."""
-    w1 = np.asarray(w1, dtype=np.float64)
-    w2 = np.asarray(w2, dtype=np.float64)
-    n_hid, n_in = w1.shape
-    n_out = w2.shape[0]
-    nodes = {
-        "input": nir.Input(input_type=np.array([n_in])),
-        "fc1": nir.Affine(weight=w1, bias=np.zeros(n_hid)),
-        "h": nir.Threshold(threshold=np.full(n_hid, float(THRESHOLD))),
-        "fc2": nir.Affine(weight=w2, bias=np.zeros(n_out)),
-        "o": nir.Threshold(threshold=np.full(n_out, float(THRESHOLD))),
-        "output": nir.Output(output_type=np.array([n_out])),
-    }
-    edges = [("input", "fc1"), ("fc1", "h"), ("h", "fc2"), ("fc2", "o"), ("o", "output")]
-    meta = {"source": "lava_backprop", "rule": "nBP binary network; inputs are 0/1 spikes; z = fc2 output"}
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
+#: lava-dl's CUBA neuron with full current and voltage decay: lava-dl builds
+#: ``LIF(du=iDecay - 1, dv=vDecay, vth=vThMant)``; Lava's fixed-point LIF decays
+#: by ``du + 1`` and ``dv`` out of 4096, so nothing is carried to the next step.
+_NEURON = {"type": "CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": THRESHOLD, "refDelay": 1, "gradedSpike": False}
 
 
-def export_nir(w1, w2, path: os.PathLike) -> None:
-    """Write the inference circuit to a NIR file."""
-    nir.write(str(path), to_nir(w1, w2))
+def _check_weights(weights) -> list[np.ndarray]:
+    """Validate ``[W_1, .., W_{L+1}]`` (`lava_backprop.weights.check_stores`, Lava's bound); return int32 copies."""
+    size, stores = check_stores(weights, w_max=LAVA_LEARNING_W_MAX)
+    return [stores[f"w{i}"] for i in range(1, size.n_hidden + 2)]
+
+
+def _write_atomically(path: os.PathLike, write) -> None:
+    """Call ``write(tmp)`` on a fresh name beside ``path``, then move that file to ``path``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def to_nir(weights) -> nir.NIRGraph:
+    """``h_l = [W_l h_{l-1} > 512]``, ``o = [W_{L+1} h_L > 512]`` as a NIR graph.
+
+    Nodes ``input``, then ``fc<l>`` (Affine, zero bias) and ``h<l>`` (Threshold 512)
+    for each hidden layer, ``fc<L+1>``, ``o`` (Threshold 512) and ``output``.
+
+    Parameters
+    ----------
+    weights : list or tuple of array_like
+        ``[W_1, .., W_{L+1}]``, ``W_l`` of shape ``(n_l, n_{l-1})``.
+
+    Raises
+    ------
+    ShapeError, WeightError
+        As `lava_backprop.weights.check_store`, or fewer than two matrices.
+    """
+    mats = _check_weights(weights)
+    nodes = {"input": nir.Input(input_type=np.array([mats[0].shape[1]]))}
+    names = ["input"]
+    for lay, w in enumerate(mats, start=1):
+        spikes = "o" if lay == len(mats) else f"h{lay}"
+        threshold = np.full(w.shape[0], float(THRESHOLD))
+        nodes[f"fc{lay}"] = nir.Affine(weight=w.astype(np.float64), bias=np.zeros(w.shape[0]))
+        nodes[spikes] = nir.Threshold(threshold=threshold)
+        names += [f"fc{lay}", spikes]
+    nodes["output"] = nir.Output(output_type=np.array([mats[-1].shape[0]]))
+    names.append("output")
+    meta = {"source": "lava_backprop", "rule": f"nBP binary network; inputs are 0/1 spikes; z = fc{len(mats)} output"}
+    return nir.NIRGraph(nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True)), metadata=meta)
+
+
+def export_nir(weights, path: os.PathLike) -> None:
+    """Write ``h_l = [W_l h_{l-1} > 512]``, ``o = [W_{L+1} h_L > 512]`` (`to_nir`) to a NIR file.
+
+    Parameters
+    ----------
+    weights : list or tuple of array_like
+        ``[W_1, .., W_{L+1}]``, as for `to_nir`.
+    path : path-like
+        Written through a temporary file in its directory; an existing file
+        is replaced.
+    """
+    graph = to_nir(weights)
+    _write_atomically(path, lambda tmp: nir.write(tmp, graph))
 
 
 def run_nir(graph: nir.NIRGraph, X) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate a feed-forward NIR graph of Input, Affine/Linear, Threshold and Output nodes.
+    """``v <- W v + b`` (Affine, Linear), ``v <- [v > threshold]`` (Threshold) along a NIR chain, in numpy.
+
+    Starts from ``v = X`` at the Input node and follows the edges to the
+    Output node.
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph
+    X : array_like, shape (n, n_in)
+        Binary input spikes, one sample per row.
 
     Returns
     -------
@@ -67,14 +135,20 @@ def run_nir(graph: nir.NIRGraph, X) -> tuple[np.ndarray, np.ndarray]:
         The output node's values.
     z : ndarray of int64, shape (n, n_out)
         The input of the last Threshold node (the membrane read-out).
+
+    Raises
+    ------
+    ExportError
+        If the graph is not such a chain.
     """
     succ = dict(graph.edges)
     if len(succ) != len(graph.edges):
-        raise ValueError("run_nir evaluates chains only; a node has several successors")
-    node_name = next(k for k, v in graph.nodes.items() if isinstance(v, nir.Input))
-    value = np.asarray(X, dtype=np.float64)
-    before_threshold = None
-    while True:
+        raise ExportError("run_nir evaluates chains only; a node has several successors")
+    inputs = [k for k, v in graph.nodes.items() if isinstance(v, nir.Input)]
+    if len(inputs) != 1:
+        raise ExportError(f"run_nir needs exactly one Input node, found {len(inputs)}")
+    node_name, value, before_threshold = inputs[0], np.asarray(X, dtype=np.float64), None
+    for _ in range(len(graph.nodes)):
         node = graph.nodes[node_name]
         if isinstance(node, nir.Affine):
             value = value @ np.asarray(node.weight).T + np.asarray(node.bias)
@@ -84,104 +158,191 @@ def run_nir(graph: nir.NIRGraph, X) -> tuple[np.ndarray, np.ndarray]:
             before_threshold = value
             value = (value > np.asarray(node.threshold)).astype(np.float64)
         elif not isinstance(node, nir.Input | nir.Output):
-            raise ValueError(f"run_nir does not interpret {type(node).__name__} nodes")
+            raise ExportError(f"run_nir does not interpret {type(node).__name__} nodes")
         if node_name not in succ:
             break
         node_name = succ[node_name]
+    else:
+        raise ExportError("run_nir evaluates chains only; the graph has a cycle")
+    if before_threshold is None:
+        raise ExportError("run_nir found no Threshold node on the chain")
     return value.astype(np.uint8), np.rint(before_threshold).astype(np.int64)
 
 
-_NEURON = {"type": "CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": THRESHOLD, "refDelay": 1, "gradedSpike": False}
+def _dataset(group: h5py.Group, key: str, value) -> None:
+    """``group[key] = value``, strings as lava-dl's slayer writes them (one ``S10``)."""
+    if isinstance(value, str):
+        group.create_dataset(key, (1,), "S10", [value.encode("ascii")])
+    else:
+        group.create_dataset(key, data=value)
 
 
-def export_netx(w1, w2, path: os.PathLike) -> None:
-    """Write the inference circuit in lava-dl's netx HDF5 layout."""
-    w1 = np.asarray(w1)
-    w2 = np.asarray(w2)
-    n_hid, n_in = w1.shape
-    n_out = w2.shape[0]
+def _write_netx(path: str, mats: list[np.ndarray]) -> None:
     with h5py.File(path, "w") as f:
         f.attrs["source"] = "lava_backprop"
         layer = f.create_group("layer")
         first = layer.create_group("0")
-        first["type"] = np.bytes_("input")
-        first["shape"] = np.array([n_in, 1, 1])
-        for i, (w, n_o, n_i) in enumerate(((w1, n_hid, n_in), (w2, n_out, n_hid)), start=1):
+        _dataset(first, "type", "input")
+        _dataset(first, "shape", np.array([mats[0].shape[1], 1, 1]))
+        for i, w in enumerate(mats, start=1):
             g = layer.create_group(str(i))
-            g["type"] = np.bytes_("dense")
-            g["shape"] = np.array([n_o, 1, 1])
-            g["inFeatures"] = n_i
-            g["outFeatures"] = n_o
-            g["weight"] = w.astype(np.int16)
+            _dataset(g, "type", "dense")
+            _dataset(g, "shape", np.array([w.shape[0], 1, 1]))
+            _dataset(g, "inFeatures", w.shape[1])
+            _dataset(g, "outFeatures", w.shape[0])
+            _dataset(g, "weight", w.astype(np.int16))
             neuron = g.create_group("neuron")
             for key, value in _NEURON.items():
-                neuron[key] = np.bytes_(value) if isinstance(value, str) else value
+                _dataset(neuron, key, value)
         sim = f.create_group("simulation")
         sim["Ts"] = 1
         sim["tSample"] = 1
 
 
-def read_netx(path: os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read the two dense layers of a netx file written by `export_netx`; return ``(w1, w2)``.
+def export_netx(weights, path: os.PathLike) -> None:
+    """Write ``h_l = [W_l h_{l-1} > 512]`` in lava-dl's netx HDF5 layout.
 
-    Raises CheckpointError if the file is not such a network.
+    Layer 0 is ``input`` (shape only, no neuron); layer ``l`` is ``dense``
+    with ``weight`` ``W_l`` (int16) and the memoryless CUBA neuron
+    (``iDecay = vDecay = 4096``, ``vThMant = 512``, binary spikes).
+
+    Parameters
+    ----------
+    weights : list or tuple of array_like
+        ``[W_1, .., W_{L+1}]``, as for `to_nir`.
+    path : path-like
+        Written through a temporary file in its directory; an existing file
+        is replaced.
+
+    Notes
+    -----
+    lava-dl 0.6.0 loads every weight exactly except 255 in a matrix that
+    also has negative weights: its ``optimize_weight_bits`` clips that to
+    254 (and prints a warning). `run_netx` runs all weights exactly.
+    """
+    mats = _check_weights(weights)
+    _write_atomically(path, lambda tmp: _write_netx(tmp, mats))
+
+
+def _text(dataset: h5py.Dataset) -> str:
+    value = dataset[()]
+    value = value[0] if np.ndim(value) > 0 else value
+    return value.decode("ascii") if isinstance(value, bytes) else str(value)
+
+
+def _read_layers(f: h5py.File, path) -> list[np.ndarray]:
+    layers = f["layer"]
+    types = [_text(layers[str(i)]["type"]) for i in range(len(layers))]
+    if len(types) < 3 or types != ["input"] + ["dense"] * (len(types) - 1):
+        raise ExportError(f"{path}: expected layers input, dense, dense[, dense ..]; found {types}")
+    mats = []
+    for i in range(1, len(types)):
+        layer, neuron = layers[str(i)], layers[str(i)]["neuron"]
+        fields = {k: np.asarray(neuron[k][()]).tolist() for k in ("iDecay", "vDecay", "vThMant")}
+        graded = any(np.any(neuron[k][()]) for k in ("gradedSpike", "messageBits") if k in neuron)
+        if _text(neuron["type"]) != "CUBA" or fields != {k: _NEURON[k] for k in fields} or graded:
+            raise ExportError(f"{path}: layer {i} is not the circuit's memoryless binary neuron: {fields}")
+        if "bias" in layer or "delay" in layer:
+            raise ExportError(f"{path}: layer {i} has a bias or delays, which the circuit does not")
+        mats.append(layer["weight"][()])
+    return mats
+
+
+def read_netx(path: os.PathLike) -> list[np.ndarray]:
+    """Read ``[W_1, .., W_{L+1}]`` from a netx file of the circuit ``h_l = [W_l h_{l-1} > 512]``.
+
+    Returns
+    -------
+    list of ndarray of int32
+        The dense layers' weights, ``W_l`` of shape ``(n_l, n_{l-1})``.
+
+    Raises
+    ------
+    ExportError
+        If the file is not HDF5, its layers are not ``input, dense, ..``, a
+        neuron is not the memoryless CUBA neuron of threshold 512, or the
+        weights are not integer matrices in ``[-256, 255]`` that chain.
     """
     try:
         with h5py.File(path, "r") as f:
-            layers = f["layer"]
-            types = [layers[str(i)]["type"][()].decode() for i in range(len(layers))]
-            if types != ["input", "dense", "dense"]:
-                raise CheckpointError(f"{path}: expected layers input, dense, dense; found {types}")
-            for i in (1, 2):
-                neuron = layers[str(i)]["neuron"]
-                memoryless = int(neuron["iDecay"][()]) == 4096 and int(neuron["vDecay"][()]) == 4096
-                if not memoryless or int(neuron["vThMant"][()]) != THRESHOLD:
-                    raise CheckpointError(f"{path}: layer {i} is not the circuit's memoryless neuron")
-            w1 = layers["1"]["weight"][()]
-            w2 = layers["2"]["weight"][()]
-    except (OSError, KeyError) as err:
-        raise CheckpointError(f"{path}: not a readable netx HDF5 network ({err})") from None
-    return check_store("w1", w1, w1.shape), check_store("w2", w2, (w2.shape[0], w1.shape[0]))
+            mats = _read_layers(f, path)
+        return _check_weights(mats)
+    except ExportError:
+        raise
+    except LavaBackpropError as err:
+        raise ExportError(f"{path}: bad weights: {err}") from None
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
+        raise ExportError(f"{path}: not a readable netx HDF5 network ({err})") from None
 
 
-def run_netx(path: os.PathLike, X, tag: str = "fixed_pt") -> np.ndarray:
-    """Run a netx file in the Lava simulator with built-in processes; return o (n, n_out).
-
-    Sample ``k`` enters in step ``k + 1``; its hidden spikes arrive one step
-    later and its output spikes one more step later, so ``n`` samples take
-    ``n + 2`` steps.
-    """
-    from lava_backprop.procs import import_lava_multiprocessing
-
-    import_lava_multiprocessing()
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
+def _lava_chain(mats: list[np.ndarray], data: np.ndarray):
+    """``RingBuffer -> Dense -> LIFReset -> ..`` for ``v = W s``, ``s' = [v > 512]``; return the sink."""
     from lava.proc.dense.process import Dense
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
     from lava.proc.lif.process import LIFReset
+    from lava.utils.weightutils import SignMode
 
-    w1, w2 = read_netx(path)
-    X = np.asarray(X, dtype=int)
-    n = X.shape[0]
-    steps = n + 2
-    data = np.zeros((w1.shape[1], steps), dtype=int)
-    data[:, :n] = X.T
-    source = Source(data=data)
-    neurons = []
-    previous = source.s_out
-    for w in (w1, w2):
-        dense = Dense(weights=w, weight_exp=0)  # mixed sign: even 8-bit weights, carried exactly
+    previous = Source(data=data).s_out
+    for w in mats:
+        # Mixed sign mode with 9 bits: weights in [-256, 255] load unclipped, no bit dropped.
+        dense = Dense(weights=w, weight_exp=0, num_weight_bits=9, sign_mode=SignMode.MIXED)
         neuron = LIFReset(shape=(w.shape[0],), du=4095, dv=4095, vth=THRESHOLD, reset_interval=1)
         previous.connect(dense.s_in)
         dense.a_out.connect(neuron.a_in)
         previous = neuron.s_out
-        neurons.append(neuron)
-    sink = Sink(shape=(w2.shape[0],), buffer=steps)
+    sink = Sink(shape=(mats[-1].shape[0],), buffer=data.shape[1])
     previous.connect(sink.a_in)
+    return sink
+
+
+def run_netx(path: os.PathLike, X, tag: str = "fixed_pt") -> np.ndarray:
+    """Run a netx file's circuit ``h_l = [W_l h_{l-1} > 512]`` in Lava's simulator; return o.
+
+    Each layer is a ``Dense`` (mixed sign, 9 weight bits: exact for every
+    weight in ``[-256, 255]``) into a ``LIFReset`` that is reset every step
+    and fires iff ``W_l h_{l-1} > 512``. Sample ``k`` enters in step
+    ``k + 1`` and each of the ``L + 1`` layers adds one step, so ``n``
+    samples take ``n + L + 1`` steps. Lava's 24-bit current holds
+    ``|W_l h_{l-1}| < 2**17``.
+
+    Parameters
+    ----------
+    path : path-like
+        A netx file (`read_netx`).
+    X : array_like, shape (n, n_in)
+        Binary input spikes.
+    tag : str
+        Lava model tag; ``"fixed_pt"`` (the bit-accurate models).
+
+    Returns
+    -------
+    ndarray of uint8, shape (n, n_out)
+
+    Raises
+    ------
+    ExportError
+        As `read_netx`.
+    ShapeError
+        If ``X`` does not have ``n_in`` columns.
+    """
+    from lava_backprop.runtime import import_lava_multiprocessing
+
+    import_lava_multiprocessing()
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    mats = read_netx(path)
+    X = np.asarray(X, dtype=int)
+    if X.ndim != 2 or X.shape[1] != mats[0].shape[1]:
+        raise ShapeError(f"X must have shape (n, {mats[0].shape[1]}) for {path}, got {X.shape}")
+    n, delay = X.shape[0], len(mats)
+    data = np.zeros((mats[0].shape[1], n + delay), dtype=int)
+    data[:, :n] = X.T
+    sink = _lava_chain(mats, data)
     try:
-        sink.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+        sink.run(condition=RunSteps(num_steps=n + delay), run_cfg=Loihi2SimCfg(select_tag=tag))
         out = np.asarray(sink.data.get())
     finally:
         sink.stop()
-    return out[:, 2 : n + 2].T.astype(np.uint8)
+    return out[:, delay : n + delay].T.astype(np.uint8)

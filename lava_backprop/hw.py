@@ -12,8 +12,9 @@ exist) and reports
 - the circuit's size in neurons and synapses, beside the paper's Loihi 1
   configuration (`circuit_resources`).
 
-`check_hw` does this for the training network of given sizes, on the
-14-phase ``training-parity`` ring that the built-in plastic layers need.
+`check_hw` does this for the training network of given sizes, any number
+of hidden layers, on the parity ring (``training-<L>-parity``) that the
+built-in plastic layers need.
 """
 
 import dataclasses
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lava_backprop.params import NetworkSize
-from lava_backprop.schedule import TRAINING, TRAINING_PARITY, Schedule
+from lava_backprop.runtime import resolve_leaves
+from lava_backprop.schedule import Schedule, training_schedule
 
 __all__ = [
     "Finding",
@@ -73,7 +75,7 @@ LIMITS = {
 #: neurons and 120 million synapses; the per-core shares below follow from it.
 LOIHI2_CHIP = {"cores": 128, "neurons_per_core": 8192, "synapses_per_core": 120_000_000 // 128}
 
-#: The paper's configuration on Loihi 1 (ALGORITHM.md §3).
+#: The paper's configuration on Loihi 1 (docs/ALGORITHM.md §4.3, §4.6).
 PAPER = {"sizes": "400-400-10", "neurons": 3282, "plastic_synapses": 500_000}
 
 
@@ -176,17 +178,9 @@ def check_network(proc) -> HwReport:
     The processes are marked compiled by the resolution; build a fresh network
     for the check.
     """
-    from lava_backprop.procs import import_lava_multiprocessing
-
-    import_lava_multiprocessing()
-    from lava.magma.compiler.compiler_graphs import ProcGroupDiGraphs
-    from lava.magma.core.run_configs import Loihi2SimCfg
-
-    graphs = ProcGroupDiGraphs(proc, Loihi2SimCfg(select_tag="fixed_pt", select_sub_proc_model=True))
     report = HwReport()
-    for leaf in sorted(graphs.resolved_proc_digraph.nodes, key=lambda p: p.name):
+    for leaf, model in resolve_leaves(proc):
         cls = _qualname(leaf)
-        model = leaf._model_class  # assigned by the resolution above
         if cls in LOIHI2_BUILTINS:
             placement = "neurocores"
             for message in _check_params(leaf):
@@ -208,7 +202,7 @@ def check_network(proc) -> HwReport:
     return report
 
 
-def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
+def circuit_resources(size: NetworkSize, schedule: Schedule | None = None) -> dict:
     """Neurons and synapses of the circuit for ``size``, from the schedule.
 
     Counts each population (and the gate neurons), each plastic group's copies
@@ -216,9 +210,10 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
     gate connection as one synapse per target neuron. ``neurocores`` is an
     estimate: every population (and the ring) on cores of its own, as many
     as its neurons and incoming synapses need at `LOIHI2_CHIP`'s per-core
-    shares.
+    shares. ``schedule`` defaults to the training ring of ``size``'s depth.
     """
-    widths = {"input": size.n_in, "hidden": size.n_hid, "output": size.n_out}
+    schedule = schedule or training_schedule(size.n_hidden)
+    widths = size.layers
     width = {p.name: widths[p.layer] for p in schedule.populations}
     neurons = sum(width.values()) + schedule.n_phases
     plastic = sum(len(g.posts) * width[g.pre] * width[g.posts[0]] for g in schedule.plastic)
@@ -249,16 +244,21 @@ def circuit_resources(size: NetworkSize, schedule: Schedule = TRAINING) -> dict:
     }
 
 
-def check_hw(size: NetworkSize, schedule: Schedule = TRAINING_PARITY) -> HwReport:
-    """Check the training network of ``size`` (Glorot weights; values do not matter here)."""
+def check_hw(size: NetworkSize, parity: bool = True) -> HwReport:
+    """Check the training network of ``size`` (Glorot weights; values do not matter here).
+
+    ``parity=False`` checks the CPU circuit's ring, on which no Loihi 2
+    learning rule exists (`lava_backprop.procs.builtin_layers.phase_sign_rule`
+    raises ValueError).
+    """
     from lava_backprop.procs.backprop_network.process import BackpropNetwork
     from lava_backprop.weights import glorot_init
 
-    w1, w2 = glorot_init(size, seed=0)
+    weights = glorot_init(size, seed=0)
     with tempfile.NamedTemporaryFile(suffix=".samples") as buffer:
-        net = BackpropNetwork(w1=w1, w2=w2, buffer_path=buffer.name, capacity=1, schedule=schedule.name, name="nbp")
+        net = BackpropNetwork(weights=weights, buffer_path=buffer.name, capacity=1, parity=parity, name="nbp")
         report = check_network(net)
-    report.resources = circuit_resources(size, schedule)
+    report.resources = circuit_resources(size, net.schedule)
     report.findings.extend(resource_findings(report.resources))
     return report
 

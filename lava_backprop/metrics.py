@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Classification metrics of a binary output layer (ALGORITHM.md §6).
+"""Classification metrics of a binary output layer (docs/ALGORITHM.md §8).
 
 For output spikes ``o``, membrane read-out ``z`` and one-hot targets ``t``::
 

@@ -14,9 +14,11 @@ not restated.
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from lava_backprop.errors import ShapeError
 
-__all__ = ["CircuitConstants", "NetworkSize", "CIRCUIT", "mantissa_exponent"]
+__all__ = ["CircuitConstants", "NetworkSize", "CIRCUIT", "layer_names", "mantissa_exponent"]
 
 #: Loihi synaptic weights: a signed 8-bit mantissa (|m| <= 255) times 2**exp.
 MANTISSA_MAX = 255
@@ -39,7 +41,7 @@ def mantissa_exponent(weight: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class CircuitConstants:
-    """Fixed integer parameters of the published circuit (ALGORITHM.md §2).
+    """Fixed integer parameters of the published circuit (docs/ALGORITHM.md §2).
 
     Parameters
     ----------
@@ -100,25 +102,79 @@ class CircuitConstants:
 CIRCUIT = CircuitConstants()
 
 
-@dataclass(frozen=True)
+def layer_names(n_hidden: int) -> tuple[str, ...]:
+    """Names of the layers of a network with ``n_hidden`` hidden layers, input to output.
+
+    ``("input", "hidden", "output")`` for one hidden layer, else
+    ``("input", "hidden1", .., "hidden<L>", "output")``.
+    """
+    hidden = ("hidden",) if n_hidden == 1 else tuple(f"hidden{lay}" for lay in range(1, n_hidden + 1))
+    return ("input", *hidden, "output")
+
+
+@dataclass(frozen=True, init=False)
 class NetworkSize:
-    """Sizes of the three layers ``x -> h -> o``.
+    """Layer sizes ``[n_in, h_1, .., h_L, n_out]`` of a network with ``L >= 1`` hidden layers.
 
     Parameters
     ----------
-    n_in, n_hid, n_out : int
-        Number of input, hidden and output neurons; each at least 1.
+    *sizes : int
+        At least three positive ints, input first; a single sequence of them
+        is accepted too (``NetworkSize(400, 400, 10) == NetworkSize([400, 400, 10])``).
+
+    Attributes
+    ----------
+    sizes : tuple of int
     """
 
-    n_in: int
-    n_hid: int
-    n_out: int
+    sizes: tuple[int, ...]
 
-    def __post_init__(self):
-        for name in ("n_in", "n_hid", "n_out"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ShapeError(f"{name} must be a positive int, got {value!r}")
+    def __init__(self, *sizes):
+        if len(sizes) == 1 and not isinstance(sizes[0], int):
+            sizes = tuple(sizes[0])
+        for i, value in enumerate(sizes):
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+                raise ShapeError(f"layer size {i} must be a positive int, got {value!r}")
+        if len(sizes) < 3:
+            raise ShapeError(f"a network needs an input, at least one hidden and an output layer, got sizes {sizes}")
+        object.__setattr__(self, "sizes", tuple(int(v) for v in sizes))
+
+    @property
+    def n_in(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        """Sizes of the hidden layers."""
+        return self.sizes[1:-1]
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden layers ``L``."""
+        return len(self.sizes) - 2
+
+    @property
+    def layers(self) -> dict[str, int]:
+        """Width of each layer by name (`layer_names`)."""
+        return dict(zip(layer_names(self.n_hidden), self.sizes, strict=True))
+
+    @property
+    def store_names(self) -> tuple[str, ...]:
+        """The plastic stores: ``w1 .. w<L+1>``, then ``w<l>t_pos``, ``w<l>t_neg`` for ``l = 2 .. L+1``."""
+        n = len(self.sizes) - 1
+        return (*(f"w{i}" for i in range(1, n + 1)), *(f"w{i}t_{s}" for i in range(2, n + 1) for s in ("pos", "neg")))
+
+    def store_shape(self, name: str) -> tuple[int, int]:
+        """Shape of store ``name``: ``(n_l, n_{l-1})`` for ``w<l>``, ``(n_{l-1}, n_l)`` for its transposes."""
+        if name not in self.store_names:
+            raise KeyError(f"{name!r} is not a store of a {self} network; its stores: {self.store_names}")
+        lay = int(name[1:].split("t")[0])
+        shape = (self.sizes[lay], self.sizes[lay - 1])
+        return shape[::-1] if "t_" in name else shape
 
     def __str__(self) -> str:
-        return f"{self.n_in}-{self.n_hid}-{self.n_out}"
+        return "-".join(str(v) for v in self.sizes)

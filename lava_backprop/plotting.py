@@ -7,7 +7,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import STORE_NAMES
 
 __all__ = ["plot_learning_curves", "plot_weight_histograms", "plot_receptive_fields", "plot_raster", "plot_run"]
 
@@ -56,14 +55,26 @@ def plot_learning_curves(metrics: list[dict], path: os.PathLike) -> None:
 
 
 def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> None:
-    """Histogram of each of the four weight stores over the plastic range."""
-    fig = Figure(figsize=(10, 6), layout="constrained")
+    """Histogram of each weight store over the plastic range: one column per layer of weights.
+
+    Row 1 holds ``w1 .. w<L+1>``, rows 2 and 3 the transposed stores
+    ``w<l>t_pos`` and ``w<l>t_neg`` under the ``w<l>`` they mirror.
+    """
+    n = sum(1 for key in stores if key[1:].isdigit())
+    grid = [[f"w{i}" for i in range(1, n + 1)]] + [
+        [f"w{i}t_{sign}" if i >= 2 else None for i in range(1, n + 1)] for sign in ("pos", "neg")
+    ]
+    fig = Figure(figsize=(3.4 * n + 0.5, 7.5), layout="constrained")
+    axes = fig.subplots(3, n, squeeze=False)
     bins = np.arange(CIRCUIT.w_min - 1, CIRCUIT.w_max + 3, 8)
-    for ax, name in zip(fig.subplots(2, 2).flat, STORE_NAMES, strict=True):
+    for ax, name in zip(axes.flat, [name for row in grid for name in row], strict=True):
+        if name is None or name not in stores:
+            ax.set_axis_off()
+            continue
         w = np.asarray(stores[name]).ravel()
         ax.hist(w, bins=bins, color="C0")
         sat = np.mean((w == CIRCUIT.w_min) | (w == CIRCUIT.w_max))
-        ax.set_title(f"{name}  {stores[name].shape}  saturated {100 * sat:.2f} %")
+        ax.set_title(f"{name} {stores[name].shape}, {100 * sat:.2f} % saturated", fontsize="medium")
         ax.set_yscale("log")
         ax.set_xlabel("weight (threshold theta = 1024)")
     if title:
@@ -114,7 +125,7 @@ def plot_raster(
     ----------
     raster : dict of str to array of bool, shape (steps, width)
         Row ``t`` holds the spikes emitted in time step ``t`` (as returned by
-        `lava_backprop.lava_engine.record_raster` or `circuit.simulate`).
+        `lava_backprop.lava_engine.record_raster` or `lava_backprop.simulation.simulate`).
     schedule : Schedule
         Gives the phase of each step and the order and labels of populations.
     path : path-like

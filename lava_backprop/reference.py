@@ -1,20 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Bit-exact integer reference of what the nBP circuit computes per sample.
 
-For one sample ``x`` (binary) with one-hot target ``t`` (ALGORITHM.md §5)::
+For a network ``[n_0, .., n_{L+1}]`` and one sample ``x = h_0`` (binary) with
+one-hot target ``t`` (docs/ALGORITHM.md §3)::
 
-    a  = W1 x;   h = [a > 512];   b_h = [a > 0] and not [a > 1024]   # phases 2
-    z  = W2 h;   o = [z > 512];   o< = [z > 0];   o> = [z > 1024]     # and 3
-    d+ = t and not o and o<;      d- = o and not t and o< and not o>  # phase 4
-    d1+ = b_h and [P d+ + M d- > 0]                                   # phase 6
-    d1- = b_h and [P d- + M d+ > 0]                                   # phase 10
-    W2 += 2 d+ h^T;  P += 2 h d+^T;  M += 2 h d-^T                    # phase 5
-    W1 += 2 d1+ x^T                                                   # phase 7
-    W2 -= 2 d- h^T;  P -= 2 h d-^T;  M -= 2 h d+^T                    # phase 9
-    W1 -= 2 d1- x^T                                                   # phase 11
+    a_l = W_l h_{l-1};  h_l = [a_l > 512];  b_l = [0 < a_l <= 1024]     l = 1 .. L
+    z = W_{L+1} h_L;  o = [z > 512]
+    d_{L+1}+ = t and not o and [z > 0];  d_{L+1}- = o and not t and [0 < z <= 1024]
+    d_l+ = b_l and [P_{l+1} d_{l+1}+ + M_{l+1} d_{l+1}- > 0]           l = L .. 1
+    d_l- = b_l and [P_{l+1} d_{l+1}- + M_{l+1} d_{l+1}+ > 0]           (P, M before the sample)
+    for l = L+1 .. 1:  W_l += 2 d_l+ h_{l-1}^T;  P_l += 2 h_{l-1} d_l+^T;  M_l += 2 h_{l-1} d_l-^T
+    for l = L+1 .. 1:  W_l -= 2 d_l- h_{l-1}^T;  P_l -= 2 h_{l-1} d_l-^T;  M_l -= 2 h_{l-1} d_l+^T
 
-with saturation to ``[-256, 254]`` after each update. The backward pass reads
-P and M as they were before the sample. This module imports no Lava.
+with saturation to ``[-256, 254]`` after each update (``P_l``, ``M_l`` exist
+for ``l >= 2``). With one hidden layer these are the paper's phases 5, 7, 9
+and 11. This module imports no Lava.
 """
 
 import numpy as np
@@ -32,14 +32,14 @@ _DW = CIRCUIT.dw
 _WMIN, _WMAX = CIRCUIT.w_min, CIRCUIT.w_max
 
 
-def forward(X: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inference pass of a batch: ``o = [W2 [W1 x > 512] > 512]``, ``z = W2 h``.
+def forward(X: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Inference pass of a batch: ``h_l = [W_l h_{l-1} > 512]``, ``z = W_{L+1} h_L``, ``o = [z > 512]``.
 
     Parameters
     ----------
     X : ndarray of 0/1, shape (n, n_in)
-    w1 : ndarray of int, shape (n_hid, n_in)
-    w2 : ndarray of int, shape (n_out, n_hid)
+    weights : list of ndarray of int
+        ``W_1 .. W_{L+1}``, ``W_l`` of shape (n_l, n_{l-1}).
 
     Returns
     -------
@@ -51,9 +51,11 @@ def forward(X: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, 
     Computed with float32 matrix products: every operand and partial sum is
     an integer of magnitude below ``2**24``, which float32 represents exactly.
     """
-    _check_exact_range(w1.shape[1], w2.shape[1])
-    h = (X.astype(np.float32) @ w1.T.astype(np.float32)) > _ACT
-    z = h.astype(np.float32) @ w2.T.astype(np.float32)
+    _check_exact_range([w.shape[1] for w in weights])
+    h = np.asarray(X, dtype=np.float32)
+    for w in weights[:-1]:
+        h = (h @ w.T.astype(np.float32) > _ACT).astype(np.float32)
+    z = h @ weights[-1].T.astype(np.float32)
     return (z > _ACT).astype(np.uint8), z.astype(np.int32)
 
 
@@ -65,24 +67,27 @@ def _check_w_max(w_max: int) -> int:
     return w_max
 
 
-def _check_exact_range(n_in: int, n_hid: int) -> None:
+def _check_exact_range(fan_ins) -> None:
     # Largest possible synaptic sum must stay exact in float32.
-    if max(n_in, n_hid) * max(-_WMIN, _WMAX) >= 2**24:
-        raise ValueError(f"layers of {max(n_in, n_hid)} neurons exceed the exact float32 range")
+    if max(fan_ins) * max(-_WMIN, _WMAX) >= 2**24:
+        raise ValueError(f"layers of {max(fan_ins)} neurons exceed the exact float32 range")
 
 
 class ReferenceEngine(Engine):
     """The integer reference of nBP, fast by sparsity.
 
-    Implements the per-sample rule of the module docstring exactly. It stores
-    ``W1`` transposed and all weights as float32 holding even integers (exact,
-    see `forward`), gathers only the rows of active inputs and hidden units,
-    and skips the backward pass and every update of a sample whose output has
-    no error (``d+`` and ``d-`` empty), since all of them are then zero.
+    Implements the per-sample rule of the module docstring exactly, for any
+    number of hidden layers. Weights are float32 holding even integers
+    (exact, see `forward`), each ``W_l`` stored transposed so that the active
+    units of the layer below select contiguous rows; the transposed stores are
+    kept as ``P_l^T``, ``M_l^T`` so that the active errors select rows too.
+    Only those rows are touched, and a sample whose output has no error
+    (``d+`` and ``d-`` empty) skips the backward pass and every update, since
+    all of them are then zero.
 
     Parameters
     ----------
-    w1, w2, w2t_pos, w2t_neg : array_like of int
+    weights, transposed
         Initial stores; see `lava_backprop.make_engine`.
     w_max : {254, 255}
         Upper saturation bound; see `DenseEngine`.
@@ -94,56 +99,63 @@ class ReferenceEngine(Engine):
 
     name = "reference"
 
-    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = _WMAX):
+    def __init__(self, weights, transposed=None, *, w_max: int = _WMAX):
         self.w_max = _check_w_max(w_max)
-        super().__init__(w1, w2, w2t_pos, w2t_neg)
+        super().__init__(weights, transposed)
 
     def _load(self, stores):
-        _check_exact_range(self.size.n_in, self.size.n_hid)
-        f32 = np.float32
-        self._w1t = np.ascontiguousarray(stores["w1"].T, dtype=f32)  # (in, hid)
-        self._w2 = np.ascontiguousarray(stores["w2"], dtype=f32)  # (out, hid)
-        self._pt = np.ascontiguousarray(stores["w2t_pos"].T, dtype=f32)  # P^T (out, hid)
-        self._mt = np.ascontiguousarray(stores["w2t_neg"].T, dtype=f32)  # M^T (out, hid)
+        _check_exact_range(self.size.sizes[:-1])
+        f32, n = np.float32, self.size.n_hidden + 1
+        self._wt = [np.ascontiguousarray(stores[f"w{i}"].T, dtype=f32) for i in range(1, n + 1)]  # (n_{l-1}, n_l)
+        self._pt = [None] + [np.ascontiguousarray(stores[f"w{i}t_pos"].T, dtype=f32) for i in range(2, n + 1)]
+        self._mt = [None] + [np.ascontiguousarray(stores[f"w{i}t_neg"].T, dtype=f32) for i in range(2, n + 1)]
 
     def _weights(self):
-        return {"w1": self._w1t.T, "w2": self._w2, "w2t_pos": self._pt.T, "w2t_neg": self._mt.T}
+        n = self.size.n_hidden + 1
+        out = {f"w{i}": self._wt[i - 1].T for i in range(1, n + 1)}
+        for i in range(2, n + 1):
+            out[f"w{i}t_pos"], out[f"w{i}t_neg"] = self._pt[i - 1].T, self._mt[i - 1].T
+        return out
 
     def _predict(self, X):
-        return forward(X, self._w1t.T, self._w2)
+        return forward(X, [w.T for w in self._wt])
 
     def _train(self, X, T):
-        n = X.shape[0]
+        n, top = X.shape[0], self.size.n_hidden  # top: index of W_{L+1} in the lists
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
-        Xf = X.astype(np.float32)
-        Tb = T.astype(bool)
-        w1t, w2, pt, mt = self._w1t, self._w2, self._pt, self._mt
+        Xf, Tb, f32 = X.astype(np.float32), T.astype(bool), np.float32
+        wt, pt, mt, w_max = self._wt, self._pt, self._mt, self.w_max
         for k in range(n):
-            a = Xf[k] @ w1t
-            ih = np.flatnonzero(a > _ACT)
-            z = w2[:, ih].sum(axis=1)
+            h, acts = Xf[k], []
+            for lay in range(top):
+                a = h @ wt[lay]
+                acts.append(a)
+                h = (a > _ACT).astype(f32)
+            z = h @ wt[top]
             o, low, high = z > _ACT, z > _LOW, z > _HIGH
             z_all[k], o_all[k] = z, o
             t = Tb[k]
-            pos = np.flatnonzero(t & ~o & low)
-            neg = np.flatnonzero(o & ~t & low & ~high)
-            if pos.size == 0 and neg.size == 0:
+            pos, neg = [None] * (top + 1), [None] * (top + 1)  # errors onto W_1 .. W_{L+1}, as masks
+            pos[top], neg[top] = t & ~o & low, o & ~t & low & ~high
+            if not (pos[top].any() or neg[top].any()):
                 continue
-            # Backward pass with the stores as they were before this sample.
-            mask = (a > _LOW) & ~(a > _HIGH)
-            d1p = np.flatnonzero(mask & (pt[pos].sum(axis=0) + mt[neg].sum(axis=0) > 0))
-            d1m = np.flatnonzero(mask & (pt[neg].sum(axis=0) + mt[pos].sum(axis=0) > 0))
-            ix = np.flatnonzero(X[k])
-            # Phase 5, 7, 9, 11 in order, saturating after each.
-            bump(w2, pos, ih, +_DW, self.w_max)
-            bump(pt, pos, ih, +_DW, self.w_max)
-            bump(mt, neg, ih, +_DW, self.w_max)
-            bump(w1t, ix, d1p, +_DW, self.w_max)
-            bump(w2, neg, ih, -_DW)
-            bump(pt, neg, ih, -_DW)
-            bump(mt, pos, ih, -_DW)
-            bump(w1t, ix, d1m, -_DW)
+            # Backward, with the stores as they were before this sample.
+            for lay in range(top, 0, -1):
+                a = acts[lay - 1]
+                mask = (a > _LOW) & ~(a > _HIGH)
+                dp, dn = pos[lay].astype(f32), neg[lay].astype(f32)
+                pos[lay - 1] = mask & (dp @ pt[lay] + dn @ mt[lay] > 0)
+                neg[lay - 1] = mask & (dn @ pt[lay] + dp @ mt[lay] > 0)
+            # Potentiation of every layer top-down, then depression top-down, saturating.
+            pre = [np.flatnonzero(X[k])] + [np.flatnonzero(a > _ACT) for a in acts]
+            pos, neg = [np.flatnonzero(d) for d in pos], [np.flatnonzero(d) for d in neg]
+            for step, same, other in ((+_DW, pos, neg), (-_DW, neg, pos)):
+                for lay in range(top, -1, -1):
+                    bump(wt[lay], pre[lay], same[lay], step, w_max)
+                    if lay:
+                        bump(pt[lay], same[lay], pre[lay], step, w_max)
+                        bump(mt[lay], other[lay], pre[lay], step, w_max)
         return o_all, z_all
 
 
@@ -152,12 +164,13 @@ class DenseEngine(Engine):
 
     Every sample computes every product and applies every (possibly empty)
     outer-product update over the full matrices, exactly as the module
-    docstring reads. It is the baseline that `ReferenceEngine` is measured
-    against (``benchmarks/bench_reference.py``), not a way to train.
+    docstring reads (`dense_step`). It is the baseline that `ReferenceEngine`
+    is measured against (``benchmarks/bench_reference.py``), not a way to
+    train.
 
     Parameters
     ----------
-    w1, w2, w2t_pos, w2t_neg : array_like of int
+    weights, transposed
         Initial stores; see `lava_backprop.make_engine`.
     w_max : {254, 255}
         Upper saturation bound of the updates. 254 is the rule; 255 is what
@@ -167,9 +180,9 @@ class DenseEngine(Engine):
 
     name = "dense"
 
-    def __init__(self, w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = _WMAX):
+    def __init__(self, weights, transposed=None, *, w_max: int = _WMAX):
         self.w_max = _check_w_max(w_max)
-        super().__init__(w1, w2, w2t_pos, w2t_neg)
+        super().__init__(weights, transposed)
 
     def _load(self, stores):
         self._w = {k: v.astype(np.int64) for k, v in stores.items()}
@@ -178,9 +191,10 @@ class DenseEngine(Engine):
         return self._w
 
     def _predict(self, X):
-        w = self._w
-        h = (X.astype(np.int64) @ w["w1"].T > _ACT).astype(np.int64)
-        z = h @ w["w2"].T
+        h = X.astype(np.int64)
+        for i in range(1, self.size.n_hidden + 1):
+            h = (h @ self._w[f"w{i}"].T > _ACT).astype(np.int64)
+        z = h @ self._w[f"w{self.size.n_hidden + 1}"].T
         return (z > _ACT).astype(np.uint8), z.astype(np.int32)
 
     def _train(self, X, T):
@@ -188,18 +202,17 @@ class DenseEngine(Engine):
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
         for k in range(n):
-            v = dense_step(self._w, X[k], T[k], self.w_max)
-            o_all[k], z_all[k] = v["o"], v["z"]
+            o_all[k], z_all[k] = dense_step(self._w, X[k], T[k], self.w_max)
         return o_all, z_all
 
 
-def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> dict:
+def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> tuple[np.ndarray, np.ndarray]:
     """One sample of the rule, written densely; updates int64 ``stores`` in place.
 
     Parameters
     ----------
     stores : dict of str to ndarray of int64
-        ``w1``, ``w2``, ``w2t_pos``, ``w2t_neg``.
+        ``w1 .. w<L+1>`` and ``w<l>t_pos``, ``w<l>t_neg`` for ``l = 2 .. L+1``.
     x : array of 0/1, shape (n_in,)
     t : array of 0/1, shape (n_out,)
     w_max : int
@@ -207,41 +220,30 @@ def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> dict:
 
     Returns
     -------
-    dict
-        The sample's vectors: ``a, h, b_h, z, o, o_lo, o_hi, d_pos, d_neg``,
-        ``up, un`` (backward sums > 0, before the mask) and ``d1_pos, d1_neg``.
+    o : ndarray of bool, shape (n_out,)
+    z : ndarray of int64, shape (n_out,)
+        The forward pass, before the update.
     """
-    w1, w2, p, m = (stores[k] for k in ("w1", "w2", "w2t_pos", "w2t_neg"))
-    x, t = np.asarray(x, dtype=np.int64), np.asarray(t, dtype=bool)
-    a = w1 @ x
-    h = (a > _ACT).astype(np.int64)
-    b_h = (a > _LOW) & ~(a > _HIGH)
-    z = w2 @ h
-    o, o_lo, o_hi = z > _ACT, z > _LOW, z > _HIGH
-    d_pos = (t & ~o & o_lo).astype(np.int64)
-    d_neg = (o & ~t & o_lo & ~o_hi).astype(np.int64)
-    up, un = p @ d_pos + m @ d_neg > 0, p @ d_neg + m @ d_pos > 0
-    d1_pos, d1_neg = (b_h & up).astype(np.int64), (b_h & un).astype(np.int64)
-    np.clip(w2 + _DW * np.outer(d_pos, h), _WMIN, w_max, out=w2)
-    np.clip(p + _DW * np.outer(h, d_pos), _WMIN, w_max, out=p)
-    np.clip(m + _DW * np.outer(h, d_neg), _WMIN, w_max, out=m)
-    np.clip(w1 + _DW * np.outer(d1_pos, x), _WMIN, w_max, out=w1)
-    np.clip(w2 - _DW * np.outer(d_neg, h), _WMIN, w_max, out=w2)
-    np.clip(p - _DW * np.outer(h, d_neg), _WMIN, w_max, out=p)
-    np.clip(m - _DW * np.outer(h, d_pos), _WMIN, w_max, out=m)
-    np.clip(w1 - _DW * np.outer(d1_neg, x), _WMIN, w_max, out=w1)
-    return {
-        "a": a,
-        "h": h,
-        "b_h": b_h,
-        "z": z,
-        "o": o,
-        "o_lo": o_lo,
-        "o_hi": o_hi,
-        "d_pos": d_pos,
-        "d_neg": d_neg,
-        "up": up,
-        "un": un,
-        "d1_pos": d1_pos,
-        "d1_neg": d1_neg,
-    }
+    n = sum(1 for key in stores if key[1:].isdigit())  # L + 1
+    W = {i: stores[f"w{i}"] for i in range(1, n + 1)}
+    P = {i: stores[f"w{i}t_pos"] for i in range(2, n + 1)}
+    M = {i: stores[f"w{i}t_neg"] for i in range(2, n + 1)}
+    h, a = {0: np.asarray(x, dtype=np.int64)}, {}
+    for i in range(1, n + 1):
+        a[i] = W[i] @ h[i - 1]
+        h[i] = (a[i] > _ACT).astype(np.int64)
+    t = np.asarray(t, dtype=bool)
+    z, o = a[n], a[n] > _ACT
+    d_pos = {n: (t & ~o & (z > _LOW)).astype(np.int64)}
+    d_neg = {n: (o & ~t & (z > _LOW) & ~(z > _HIGH)).astype(np.int64)}
+    for i in range(n - 1, 0, -1):
+        b = (a[i] > _LOW) & ~(a[i] > _HIGH)
+        d_pos[i] = (b & (P[i + 1] @ d_pos[i + 1] + M[i + 1] @ d_neg[i + 1] > 0)).astype(np.int64)
+        d_neg[i] = (b & (P[i + 1] @ d_neg[i + 1] + M[i + 1] @ d_pos[i + 1] > 0)).astype(np.int64)
+    for sign, same, other in ((+_DW, d_pos, d_neg), (-_DW, d_neg, d_pos)):
+        for i in range(n, 0, -1):
+            np.clip(W[i] + sign * np.outer(same[i], h[i - 1]), _WMIN, w_max, out=W[i])
+            if i >= 2:
+                np.clip(P[i] + sign * np.outer(h[i - 1], same[i]), _WMIN, w_max, out=P[i])
+                np.clip(M[i] + sign * np.outer(h[i - 1], other[i]), _WMIN, w_max, out=M[i])
+    return o, z

@@ -27,14 +27,14 @@ from lava_backprop.checkpoint import (
 )
 from lava_backprop.data import load_dataset
 from lava_backprop.engine import make_engine
-from lava_backprop.errors import CheckpointError
+from lava_backprop.errors import CheckpointError, ShapeError
 from lava_backprop.metrics import classification_metrics
 from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.plotting import plot_run
 from lava_backprop.rng import check_random_state
 from lava_backprop.weights import glorot_init
 
-__all__ = ["train_run", "evaluate_checkpoint", "CHUNK"]
+__all__ = ["train_run", "evaluate_checkpoint", "hidden_sizes", "CHUNK"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,20 @@ CHUNK = 2000
 
 # Keys that must match for --resume to continue the same run.
 _RUN_KEYS = ("dataset", "hidden", "seed", "samples")
+
+
+def hidden_sizes(hidden) -> tuple[int, ...]:
+    """Hidden layer sizes from an int (one layer) or a sequence of ints.
+
+    Raises
+    ------
+    ShapeError
+        If a size is not a positive int, or there is none.
+    """
+    sizes = (hidden,) if isinstance(hidden, int | np.integer) else tuple(hidden)
+    if not sizes or any(not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1 for v in sizes):
+        raise ShapeError(f"hidden must be a positive int or a non-empty sequence of them, got {hidden!r}")
+    return tuple(int(v) for v in sizes)
 
 
 def _subset(ds, n):
@@ -75,7 +89,7 @@ def train_run(
     epochs: int = 1,
     samples: int | None = None,
     test_samples: int | None = None,
-    hidden: int = 400,
+    hidden=400,
     seed: int = 0,
     engine: str = "reference",
     resume: bool = False,
@@ -96,8 +110,9 @@ def train_run(
         Total number of epochs the run should have when this call returns.
     samples, test_samples : int, optional
         Use only the first ``samples`` training / ``test_samples`` test images.
-    hidden : int
-        Hidden layer size.
+    hidden : int or sequence of int
+        Hidden layer size, or the sizes of several hidden layers (input side
+        first): ``(400, 400)`` trains ``n_in-400-400-n_out``.
     seed : int
         Seeds the initial weights and every epoch's shuffle (one generator).
     engine : str
@@ -121,12 +136,13 @@ def train_run(
     out = Path(out)
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    config = {"dataset": dataset, "hidden": hidden, "seed": seed, "samples": samples, "engine": engine}
+    hidden = hidden_sizes(hidden)
+    config = {"dataset": dataset, "hidden": list(hidden), "seed": seed, "samples": samples, "engine": engine}
     train = load_dataset(dataset, "train", data_dir)
     test = load_dataset(dataset, "test", data_dir)
     X_train, T_train = _subset(train, samples)
     X_test, T_test = _subset(test, test_samples)
-    size = NetworkSize(train.n_inputs, hidden, train.n_classes)
+    size = NetworkSize(train.n_inputs, *hidden, train.n_classes)
     if engine == "loihi2":  # before the run directory is touched
         from lava_backprop.lava_engine import require_loihi2
 
@@ -137,7 +153,7 @@ def train_run(
     history: list[dict] = []
     if ckpt_path is not None:
         ckpt = load_checkpoint(ckpt_path)
-        saved = ckpt.config
+        saved = ckpt.config | {"hidden": list(ckpt.size.hidden)}  # runs of one hidden layer saved an int
         mismatch = {k: (saved.get(k), config[k]) for k in _RUN_KEYS if saved.get(k) != config[k]}
         if mismatch:
             raise CheckpointError(f"cannot resume {out}: settings differ from the saved run (saved, asked): {mismatch}")
@@ -149,11 +165,10 @@ def train_run(
         logger.info("resuming %s from epoch %d", out, start)
     else:
         rng = check_random_state(seed)
-        w1, w2 = glorot_init(size, rng)
-        stores, start = {"w1": w1, "w2": w2}, 0
+        stores, start = glorot_init(size, rng), 0
     atomic_write_json(out / "config.json", config | {"size": str(size)})
 
-    with make_engine(engine, **stores) as eng:
+    with make_engine(engine, stores) as eng:
         for epoch in range(start + 1, epochs + 1):
             order = rng.permutation(X_train.shape[0])
             tic = time.perf_counter()
@@ -234,6 +249,6 @@ def evaluate_checkpoint(
     ds = load_dataset(dataset, split, data_dir)
     X, T = _subset(ds, samples)
     options = {"w_max": ckpt.w_max} if engine in ("reference", "dense") and ckpt.w_max != CIRCUIT.w_max else {}
-    with make_engine(engine, **ckpt.stores, **options) as eng:
+    with make_engine(engine, ckpt.stores, **options) as eng:
         metrics = classification_metrics(*eng.predict(X), T)
     return metrics | {"checkpoint": str(ckpt.path), "epoch": ckpt.epoch, "dataset": dataset, "split": split}

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The four plastic weight stores: initialisation, saturation and validation.
+"""The plastic weight stores: initialisation, saturation and validation.
 
 A plastic weight is an even integer in ``[w_min, w_max] = [-256, 254]`` (8-bit
 mixed-sign mantissa, exponent 0). Learning moves it by ``dw = 2``, one least
@@ -7,13 +7,17 @@ significant bit, and saturates::
 
     w <- min(max(w + dw_step, w_min), w_max)
 
-The stores are ``w1`` (hid x in), ``w2`` (out x hid), ``w2t_pos`` (the +W2^T
-store P, hid x out) and ``w2t_neg`` (the -W2^T store M, hid x out).
+A network ``[n_0, .., n_{L+1}]`` has the stores ``w1 .. w<L+1>`` (``W_l``,
+shape (n_l, n_{l-1})) and, for ``l = 2 .. L+1``, ``w<l>t_pos`` (``P_l``, the
++W_l^T store) and ``w<l>t_neg`` (``M_l``, the -W_l^T store), each of shape
+(n_{l-1}, n_l); `NetworkSize.store_names` lists them (docs/ALGORITHM.md §3).
 
 Lava's simulated Loihi 2 learning engine (lava-nc 0.10.0) saturates at
 ``LAVA_LEARNING_W_MAX = 255`` instead, after which that weight is odd until it
 reaches -256 (docs/LOIHI2.md); the checks accept such stores when asked to.
 """
+
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -22,7 +26,6 @@ from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.rng import check_random_state
 
 __all__ = [
-    "STORE_NAMES",
     "WEIGHT_DTYPE",
     "saturate",
     "bump",
@@ -32,7 +35,6 @@ __all__ = [
     "LAVA_LEARNING_W_MAX",
 ]
 
-STORE_NAMES = ("w1", "w2", "w2t_pos", "w2t_neg")
 WEIGHT_DTYPE = np.int32
 
 _INIT_LIMIT = 240
@@ -60,8 +62,8 @@ def bump(w: np.ndarray, rows, cols, step: int, w_max: int = CIRCUIT.w_max) -> No
         w[block] = np.maximum(w[block] + step, CIRCUIT.w_min)
 
 
-def glorot_init(size: NetworkSize, seed=None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``w1`` and ``w2`` as in the authors' code (ALGORITHM.md §6).
+def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
+    """Draw ``W_1 .. W_{L+1}`` as in the authors' code (docs/ALGORITHM.md §8).
 
     Each matrix is Glorot-normal in units of ``theta``::
 
@@ -74,20 +76,20 @@ def glorot_init(size: NetworkSize, seed=None) -> tuple[np.ndarray, np.ndarray]:
     size : NetworkSize
         Layer sizes.
     seed : None, int or numpy.random.Generator
-        Randomness; ``w1`` is drawn before ``w2`` from the same stream.
+        Randomness; the matrices are drawn input side first from one stream.
 
     Returns
     -------
-    w1 : ndarray of int32, shape (n_hid, n_in)
-    w2 : ndarray of int32, shape (n_out, n_hid)
+    list of ndarray of int32
+        ``W_l`` of shape (n_l, n_{l-1}), ``l = 1 .. L+1``.
     """
     rng = check_random_state(seed)
     mats = []
-    for fan_out, fan_in in ((size.n_hid, size.n_in), (size.n_out, size.n_hid)):
+    for fan_in, fan_out in zip(size.sizes[:-1], size.sizes[1:], strict=True):
         std = np.sqrt(2.0 / (fan_in + fan_out)) * CIRCUIT.theta
         w = np.clip(rng.normal(0.0, std, size=(fan_out, fan_in)), -_INIT_LIMIT, _INIT_LIMIT)
         mats.append((2 * np.trunc(w / 2)).astype(WEIGHT_DTYPE))
-    return mats[0], mats[1]
+    return mats
 
 
 def _first_bad(mask: np.ndarray, w: np.ndarray) -> str:
@@ -141,42 +143,72 @@ def check_store(name: str, w, shape: tuple[int, ...], *, w_max: int = CIRCUIT.w_
     return arr
 
 
-def check_stores(
-    w1, w2, w2t_pos=None, w2t_neg=None, *, w_max: int = CIRCUIT.w_max
-) -> tuple[NetworkSize, dict[str, np.ndarray]]:
-    """Validate the four stores and fill in the default transposed stores.
+def check_stores(weights, transposed=None, *, w_max: int = CIRCUIT.w_max) -> tuple[NetworkSize, dict[str, np.ndarray]]:
+    """Validate a network's stores and fill in the default transposed stores.
 
-    ``w2t_pos`` defaults to ``w2.T``; ``w2t_neg`` to ``saturate(-w2.T)`` (so a
-    weight of -256 in ``w2`` gives 254, not 256). ``w_max`` as in `check_store`.
+    Parameters
+    ----------
+    weights : sequence of array_like, or mapping of str to array_like
+        ``[W_1, .., W_{L+1}]`` with ``W_l`` of shape (n_l, n_{l-1}); or the
+        stores by name (``w1 ..``, and optionally ``w<l>t_pos`` / ``w<l>t_neg``),
+        as `Engine.weights` and checkpoints hold them.
+    transposed : sequence of (P, M) pairs, optional
+        ``(P_l, M_l)`` for ``l = 2 .. L+1``, each (n_{l-1}, n_l). A missing
+        store (None) defaults to ``P_l = W_l^T`` or ``M_l = saturate(-W_l^T)``
+        (so -256 in ``W_l`` gives 254 in ``M_l``, not 256).
+    w_max : {254, 255}
+        As in `check_store`.
 
     Returns
     -------
     size : NetworkSize
-        Layer sizes read off ``w1`` and ``w2``.
+        Layer sizes read off the weights.
     stores : dict of str to ndarray
-        Fresh int32 copies under the names of `STORE_NAMES`.
+        Fresh int32 copies under the names of ``size.store_names``.
+
+    Raises
+    ------
+    ShapeError
+        Fewer than two matrices, shapes that do not chain, a wrong number of
+        transposed pairs, or a mapping with unknown or missing stores.
+    WeightError
+        Invalid weight values (see `check_store`).
     """
-    w1_arr, w2_arr = np.asarray(w1), np.asarray(w2)
-    if w1_arr.ndim != 2 or w2_arr.ndim != 2:
-        raise ShapeError(f"w1 and w2 must be 2-D, got w1 with shape {w1_arr.shape} and w2 with shape {w2_arr.shape}")
-    n_hid, n_in = w1_arr.shape
-    n_out = w2_arr.shape[0]
-    if w2_arr.shape[1] != n_hid:
-        raise ShapeError(
-            f"w2 must have shape (n_out, n_hid) = (n_out, {n_hid}) to follow w1 {w1_arr.shape}, got {w2_arr.shape}"
-        )
-    size = NetworkSize(int(n_in), int(n_hid), int(n_out))
-    stores = {
-        "w1": check_store("w1", w1_arr, (n_hid, n_in), w_max=w_max),
-        "w2": check_store("w2", w2_arr, (n_out, n_hid), w_max=w_max),
-    }
-    w2t = stores["w2"].T
-    stores["w2t_pos"] = (
-        np.ascontiguousarray(w2t) if w2t_pos is None else check_store("w2t_pos", w2t_pos, (n_hid, n_out), w_max=w_max)
-    )
-    stores["w2t_neg"] = (
-        np.ascontiguousarray(saturate(-w2t))
-        if w2t_neg is None
-        else check_store("w2t_neg", w2t_neg, (n_hid, n_out), w_max=w_max)
-    )
+    if isinstance(weights, Mapping):
+        if transposed is not None:
+            raise ShapeError("give the transposed stores inside the mapping, not as a second argument")
+        weights, transposed = _split(weights)
+    if isinstance(weights, np.ndarray) or not all(np.ndim(w) == 2 for w in weights):
+        raise ShapeError("weights must be a list of 2-D matrices [W1, .., W_{L+1}]")
+    mats = [np.asarray(w) for w in weights]
+    if len(mats) < 2:
+        raise ShapeError(f"a network needs at least one hidden layer: two or more weight matrices, got {len(mats)}")
+    sizes = [mats[0].shape[1]] + [w.shape[0] for w in mats]
+    size = NetworkSize(*(int(v) for v in sizes))
+    stores = {f"w{i}": check_store(f"w{i}", w, size.store_shape(f"w{i}"), w_max=w_max) for i, w in enumerate(mats, 1)}
+    n = len(mats)
+    pairs = [(None, None)] * (n - 1) if transposed is None else list(transposed)
+    if len(pairs) != n - 1:
+        raise ShapeError(f"need {n - 1} transposed store pair(s) (P_l, M_l) for l = 2 .. {n}, got {len(pairs)}")
+    for i, (p, m) in enumerate(pairs, start=2):
+        wt = stores[f"w{i}"].T
+        for name, given, default in ((f"w{i}t_pos", p, wt), (f"w{i}t_neg", m, -wt)):
+            if given is None:
+                stores[name] = saturate(np.ascontiguousarray(default, dtype=WEIGHT_DTYPE))
+            else:
+                stores[name] = check_store(name, given, size.store_shape(name), w_max=w_max)
     return size, stores
+
+
+def _split(stores: Mapping) -> tuple[list, list]:
+    """``(weights, transposed)`` from stores by name."""
+    n = sum(1 for key in stores if key[1:].isdigit() and key[0] == "w")
+    if n < 2 or any(f"w{i}" not in stores for i in range(1, n + 1)):
+        raise ShapeError(f"stores must hold w1 .. w<L+1> (at least w1 and w2), got {sorted(stores)}")
+    known = set(NetworkSize(*([1] * (n + 1))).store_names)
+    unknown = sorted(set(stores) - known)
+    if unknown:
+        raise ShapeError(f"unknown stores {unknown} for a network of {n} weight matrices; expected {sorted(known)}")
+    weights = [stores[f"w{i}"] for i in range(1, n + 1)]
+    transposed = [(stores.get(f"w{i}t_pos"), stores.get(f"w{i}t_neg")) for i in range(2, n + 1)]
+    return weights, transposed

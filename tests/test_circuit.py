@@ -3,17 +3,28 @@
 
 import numpy as np
 import pytest
-from nbp_testing import assert_trains_like_reference, lively_network, saturating_network
+from nbp_testing import (
+    assert_equals_transcription,
+    lively_network,
+    saturating_deep,
+    saturating_network,
+    transcription,
+)
 
 import lava_backprop as lb
-from lava_backprop.circuit import FIXED, FLOAT, CircuitError, chain_step, kick, simulate
+from lava_backprop.circuit import FIXED, FLOAT, chain_step, kick
+from lava_backprop.errors import CircuitError
 from lava_backprop.params import mantissa_exponent
 from lava_backprop.reference import forward
-from lava_backprop.schedule import INFERENCE, TRAINING, TRAINING_PARITY, insert_idle_phases
+from lava_backprop.schedule import inference_schedule, training_schedule
+from lava_backprop.simulation import simulate
+from lava_backprop.weights import check_stores
+
+TRAINING, INFERENCE = training_schedule(1), inference_schedule(1)
 
 
-def stores_of(w1, w2):
-    return {"w1": w1.copy(), "w2": w2.copy(), "w2t_pos": w2.T.copy(), "w2t_neg": np.clip(-w2.T, -256, 254)}
+def stores_of(*weights):
+    return check_stores(list(weights))[1]
 
 
 def test_step_accounting():
@@ -46,58 +57,43 @@ def test_chain_moves_one_gate_per_step():
 
 @pytest.mark.parametrize("arith", [FIXED, FLOAT], ids=lambda a: a.tag)
 @pytest.mark.parametrize(("n_in", "n_hid", "n_out", "seed"), [(20, 12, 10, 0), (60, 40, 10, 1), (100, 50, 10, 2)])
-def test_simulation_equals_reference(arith, n_in, n_hid, n_out, seed):
+def test_simulation_of_one_hidden_layer_equals_the_rule(arith, n_in, n_hid, n_out, seed):
     w1, w2, X, y = saturating_network(n_in, n_hid, n_out, 150, seed)
     T = np.eye(n_out, dtype=np.uint8)[y]
     stores = stores_of(w1, w2)
-    o, z = simulate(TRAINING, stores, X, T, arith)
-    assert_trains_like_reference(w1, w2, X, T, o, z, stores)
+    trace = simulate(TRAINING, stores, X, T, arith)
+    assert_equals_transcription(stores, trace.o, trace.z, transcription([w1, w2], X, T))
 
 
-@pytest.mark.parametrize(("n_in", "n_hid", "n_out", "seed"), [(20, 12, 10, 0), (60, 40, 10, 1)])
-def test_parity_schedule_trains_exactly_like_the_paper_schedule(n_in, n_hid, n_out, seed):
-    w1, w2, X, y = saturating_network(n_in, n_hid, n_out, 150, seed)
-    T = np.eye(n_out, dtype=np.uint8)[y]
-    stores = stores_of(w1, w2)
-    o, z = simulate(TRAINING_PARITY, stores, X, T)
-    assert_trains_like_reference(w1, w2, X, T, o, z, stores)
+@pytest.mark.parametrize("parity", [False, True])
+@pytest.mark.parametrize(("sizes", "seed"), [((20, 12, 10), 0), ((24, 14, 14, 8), 1), ((24, 14, 12, 10, 8), 6)])
+def test_every_ring_trains_exactly_like_the_rule(sizes, seed, parity):
+    """The plain and the parity ring of one to three hidden layers, updates saturating at both ends."""
+    weights, X, T = saturating_deep(sizes, 150, seed)
+    want = transcription(weights, X, T)
+    assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
+    stores = stores_of(*weights)
+    trace = simulate(training_schedule(len(sizes) - 2, parity), stores, X, T)
+    assert_equals_transcription(stores, trace.o, trace.z, want)
 
 
-def test_parity_schedule_separates_the_signs_by_step_parity():
-    s = TRAINING_PARITY
-    assert s.n_phases == 14 and s.n_phases % 2 == 0
-    depression = [10, 12]
-    assert [s.phase_notes[p] for p in (*s.potentiation_gates, *depression)] == ["W2 +", "W1 +", "W2 −", "W1 −"]
-    up = {s.step_of(k, p) % 2 for k in range(3) for p in s.potentiation_gates}
-    down = {s.step_of(k, p) % 2 for k in range(3) for p in depression}
-    assert len(up) == len(down) == 1 and up != down
-    assert len({TRAINING.step_of(0, p) % 2 for p in (5, 7, 9, 11)}) == 1  # why the paper ring cannot
-    # relays stretch over the idle phases: m_h (phase 3) still replays h into 5 and 10
-    assert {r.delay for r in s.relays if (r.src, r.dst) == ("m_h", "h")} == {1, 6}
-    assert s.gates[9] == () and s.gates[13] == s.gates[0]
-    assert s.steps(2) == 14 * 2 + 15
-
-
-def test_idle_phases_refuse_unknown_phases():
-    with pytest.raises(ValueError, match="after must name phases"):
-        insert_idle_phases(TRAINING, after=(12,), name="bad")
-
-
-def test_inference_simulation_equals_forward_pass():
-    w1, w2, X, _ = lively_network(30, 20, 10, 50, 3)
-    o, z = simulate(INFERENCE, {"w1": w1, "w2": w2}, X)
-    o_ref, z_ref = forward(X, w1, w2)
-    np.testing.assert_array_equal(o, o_ref)
-    np.testing.assert_array_equal(z, z_ref)
+@pytest.mark.parametrize("sizes", [(30, 20, 10), (30, 20, 16, 10)])
+def test_inference_simulation_equals_forward_pass(sizes):
+    weights, X, _ = saturating_deep(sizes, 50, 3)
+    trace = simulate(inference_schedule(len(sizes) - 2), stores_of(*weights), X)
+    o_ref, z_ref = forward(X, weights)
+    np.testing.assert_array_equal(trace.o, o_ref)
+    np.testing.assert_array_equal(trace.z, z_ref)
+    assert trace.o.any() and not trace.o.all()
 
 
 def test_overdriven_closed_population_is_an_error():
-    # 40 active inputs at +254 give a = 10160 > 9216: the replay of x in
-    # phase 11 drives h in the closed phase 0, which the circuit must refuse.
-    w1 = np.full((3, 40), 254)
+    # 70 active inputs at +254 give a = 17780 > 17344: the replay of x in phase 7
+    # drives h through its guard in phase 8, which the circuit must refuse.
+    w1 = np.full((3, 70), 254)
     w2 = np.full((2, 3), -100)
-    X = np.ones((2, 40), dtype=np.uint8)
-    with pytest.raises(CircuitError, match="h fired in phase 0.*exceeded 9216"):
+    X = np.ones((2, 70), dtype=np.uint8)
+    with pytest.raises(CircuitError, match="h fired in phase 8.*exceeded 17344"):
         simulate(TRAINING, stores_of(w1, w2), X, np.eye(2, dtype=np.uint8))
 
 
@@ -122,7 +118,7 @@ def test_raster_plot_is_written(tmp_path):
     from lava_backprop.plotting import plot_raster
 
     w1, w2, X, y = lively_network(20, 12, 10, 2, 7)
-    _, _, raster = simulate(TRAINING, stores_of(w1, w2), X, np.eye(10, dtype=np.uint8)[y], raster=True)
+    raster = simulate(TRAINING, stores_of(w1, w2), X, np.eye(10, dtype=np.uint8)[y], raster=True).raster
     plot_raster(raster, TRAINING, tmp_path / "raster.png", first_sample=0, n_samples=2)
     assert (tmp_path / "raster.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError):

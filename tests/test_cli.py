@@ -66,3 +66,57 @@ def test_console_script_is_installed():
     result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "train" in result.stdout and "evaluate" in result.stdout
+
+
+def test_two_hidden_layers_round_trip(tmp_path, data_root, capsys):
+    """train --hidden a,b, then evaluate, plot, export (NIR and netx), energy on that run; check-hw of its sizes."""
+    import numpy as np
+
+    import lava_backprop as lb
+    from lava_backprop.checkpoint import load_checkpoint
+    from lava_backprop.data import load_dataset
+    from lava_backprop.export import read_netx, run_nir
+
+    out = tmp_path / "deep"
+    args = ["--samples", "600", "--test-samples", "200", "--hidden", "24,16", "--no-progress", "--seed", "1"]
+    assert main(["train", "--data-dir", str(data_root), "--out", str(out), *args]) == 0
+    assert "epoch   1" in capsys.readouterr().out
+    ckpt = load_checkpoint(out)
+    assert ckpt.size == lb.NetworkSize(400, 24, 16, 10) and ckpt.config["hidden"] == [24, 16]
+    assert main(["evaluate", str(out), "--data-dir", str(data_root), "--samples", "200", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["argmax_z"] == json.loads((out / "metrics.json").read_text())[-1]["test"]["argmax_z"]
+    assert main(["plot", str(out)]) == 0
+    assert (out / "plots" / "weight_histograms.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+
+    test = load_dataset("mnist20", "test", data_root)
+    with lb.make_engine("reference", ckpt.stores) as engine:
+        o_want, z_want = engine.predict(test.X[:200])
+    for fmt in ("nir", "netx"):
+        path = tmp_path / f"deep.{fmt}"
+        assert main(["export", str(out), "--format", fmt, "--out", str(path)]) == 0
+        assert "400-24-16-10 network" in capsys.readouterr().out
+    import nir
+
+    o, z = run_nir(nir.read(str(tmp_path / "deep.nir")), test.X[:200])
+    np.testing.assert_array_equal(o, o_want)
+    np.testing.assert_array_equal(z, z_want)
+    for got, want in zip(read_netx(tmp_path / "deep.netx"), [ckpt.stores[f"w{i}"] for i in (1, 2, 3)], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+    assert main(["energy", str(out), "--samples", "40", "--data-dir", str(data_root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["train"]["counts_per_sample"]["steps"] == 23  # the two-hidden-layer ring
+    assert report["train"]["energy_mj"] > report["inference"]["energy_mj"] > 0
+    assert (out / "energy.json").exists()
+
+    assert main(["check-hw", "--sizes", "400,24,16,10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"]
+
+
+@pytest.mark.parametrize("hidden", ["0", "24,", "a,b", "-3"])
+def test_bad_hidden_sizes_are_usage_errors(hidden, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden", hidden])
+    assert "positive integers separated by commas" in capsys.readouterr().err

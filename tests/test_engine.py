@@ -110,8 +110,8 @@ def test_labels_and_one_hot_targets_train_alike():
     with lb.make_engine("reference", w1, w2) as a, lb.make_engine("reference", w1, w2) as b:
         a.train(X, y)
         b.train(X, np.eye(4, dtype=int)[y])
-        for key in lb.STORE_NAMES:
-            np.testing.assert_array_equal(a.weights()[key], b.weights()[key])
+        for key, value in a.weights().items():
+            np.testing.assert_array_equal(value, b.weights()[key])
 
 
 @pytest.mark.parametrize(
@@ -123,8 +123,8 @@ def test_labels_and_one_hot_targets_train_alike():
         ({"w2": np.full((2, 3), 2.5)}, WeightError, "w2 has non-integer"),
         ({"w2": np.full((2, 3), np.nan)}, WeightError, "w2 has non-integer"),
         ({"w2": np.zeros((2, 3), dtype=bool)}, WeightError, "real integers"),
-        ({"w2": np.zeros((2, 5))}, ShapeError, r"w2 must have shape \(n_out, n_hid\)"),
-        ({"w1": np.zeros(4)}, ShapeError, "must be 2-D"),
+        ({"w2": np.zeros((2, 5))}, ShapeError, r"w2 must have shape \(2, 3\)"),
+        ({"w1": np.zeros(4)}, ShapeError, "list of 2-D matrices"),
         ({"w2t_pos": np.zeros((2, 3))}, ShapeError, r"w2t_pos must have shape \(3, 2\)"),
         ({"w2t_neg": np.full((3, 2), 7)}, WeightError, "w2t_neg has odd"),
     ],
@@ -132,7 +132,49 @@ def test_labels_and_one_hot_targets_train_alike():
 def test_bad_weights(kwargs, error, match):
     args = {"w1": W1, "w2": W2} | kwargs
     with pytest.raises(error, match=match):
-        lb.make_engine("reference", **args)
+        lb.make_engine("reference", args)
+    with pytest.raises(error, match=match):  # the two-matrix form reads the same
+        lb.make_engine("reference", args.pop("w1"), args.pop("w2"), **args)
+
+
+def test_networks_of_any_depth_by_list_or_by_name():
+    weights = lb.glorot_init(lb.NetworkSize(6, 5, 4, 3), seed=0)
+    with lb.make_engine("reference", weights) as e:
+        stores = e.weights()
+        assert e.size == lb.NetworkSize(6, 5, 4, 3) and str(e.size) == "6-5-4-3"
+    assert list(stores) == ["w1", "w2", "w3", "w2t_pos", "w2t_neg", "w3t_pos", "w3t_neg"]
+    np.testing.assert_array_equal(stores["w3t_pos"], weights[2].T)
+    with lb.make_engine("dense", stores) as e:  # the stores by name, as checkpoints hold them
+        for key, value in e.weights().items():
+            np.testing.assert_array_equal(value, stores[key])
+    P = np.full((5, 4), 2)
+    with lb.make_engine("reference", weights, [(P, None), (None, None)]) as e:
+        np.testing.assert_array_equal(e.weights()["w2t_pos"], P)
+        np.testing.assert_array_equal(e.weights()["w2t_neg"], np.clip(-weights[1].T, -256, 254))
+
+
+@pytest.mark.parametrize(
+    ("weights", "transposed", "match"),
+    [
+        ([W1], None, "at least one hidden layer"),
+        ([W1, np.zeros((2, 4))], None, r"w2 must have shape \(2, 3\)"),
+        ([W1, W2, np.zeros((3, 3))], None, r"w3 must have shape \(3, 2\)"),
+        ([W1, W2], [], "need 1 transposed store pair"),
+        ([W1, W2], [(None, np.zeros((2, 3)))], r"w2t_neg must have shape \(3, 2\)"),
+        ({"w1": W1}, None, "w1 .. w<L\\+1>"),
+        ({"w1": W1, "w2": W2, "w3t_pos": np.zeros((2, 2))}, None, "unknown stores \\['w3t_pos'\\]"),
+    ],
+)
+def test_bad_networks_are_named(weights, transposed, match):
+    with pytest.raises(ShapeError, match=match):
+        lb.make_engine("reference", weights, transposed)
+
+
+def test_the_two_matrix_form_takes_at_most_four_matrices():
+    with pytest.raises(TypeError, match="at most four"):
+        lb.make_engine("reference", W1, W2, W2.T, W2.T, W2.T)
+    with pytest.raises(TypeError, match="no more positional"):
+        lb.make_engine("reference", [W1, W2], None, W1)
 
 
 def test_float_weights_with_integer_values_are_accepted():

@@ -1,78 +1,207 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Exported networks give the reference engine's predictions."""
+"""Exported networks of any depth compute the binary circuit ``h_l = [W_l h_{l-1} > 512]`` bit for bit."""
 
 import h5py
 import nir
 import numpy as np
 import pytest
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import lively_network
 
-import lava_backprop as lb
-from lava_backprop.cli import main
-from lava_backprop.data import load_dataset
-from lava_backprop.errors import CheckpointError
-from lava_backprop.export import export_netx, export_nir, read_netx, run_netx, run_nir
+from lava_backprop import export
+from lava_backprop.errors import ExportError, ShapeError, WeightError
+from lava_backprop.export import export_netx, export_nir, read_netx, run_netx, run_nir, to_nir
 
 pytestmark = pytest.mark.timeout(300)
 
-
-@pytest.fixture(scope="module")
-def trained(data_root):
-    """400-100-10 after 5 000 MNIST20 samples, and the test set."""
-    train = load_dataset("mnist20", "train", data_root)
-    test = load_dataset("mnist20", "test", data_root)
-    w1, w2 = lb.glorot_init(lb.NetworkSize(400, 100, 10), seed=4)
-    with lb.make_engine("reference", w1, w2) as engine:
-        engine.train(train.X[:5000], train.T[:5000])
-        weights = engine.weights()
-        o, z = engine.predict(test.X)
-    return weights, test, o, z
+SIZES = {1: [16, 12, 5], 2: [16, 12, 10, 5], 3: [16, 12, 10, 8, 5]}
 
 
-def test_nir_round_trip_on_the_test_set(trained, tmp_path):
-    w, test, o_ref, z_ref = trained
-    export_nir(w["w1"], w["w2"], tmp_path / "net.nir")
+def forward(mats, X):
+    """Spikes of every layer and the read-out: ``h_l = [W_l h_{l-1} > 512]``, ``z = W_{L+1} h_L``."""
+    spikes, h = [], np.asarray(X, dtype=np.int64)
+    for w in mats:
+        z = h @ np.asarray(w, dtype=np.int64).T
+        h = (z > 512).astype(np.int64)
+        spikes.append(h)
+    return spikes, z
+
+
+def lively_network(sizes, n_samples=24, seed=0):
+    """Even mixed-sign weights in [-256, 254] whose every unit fires on some samples and not on others."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n_samples, sizes[0])) < 0.4).astype(np.uint8)
+    mats, h = [], X.astype(np.int64)
+    for width in sizes[1:]:
+        rows = []
+        for _ in range(10_000):
+            w = 2 * rng.integers(-100, 128, size=h.shape[1])
+            if 0 < ((h @ w) > 512).sum() < n_samples and w.min() < 0:
+                rows.append(w)
+            if len(rows) == width:
+                break
+        mats.append(np.array(rows))
+        h = (h @ mats[-1].T > 512).astype(np.int64)
+    return mats, X
+
+
+def assert_lively(spikes):
+    for layer in spikes:
+        assert 0 < layer.mean() < 1, "every layer must have units that fire and units that do not"
+
+
+@pytest.mark.parametrize("n_hidden", [1, 2, 3])
+def test_nir_round_trip(n_hidden, tmp_path):
+    mats, X = lively_network(SIZES[n_hidden])
+    spikes, z_ref = forward(mats, X)
+    assert_lively(spikes)
+    export_nir(mats, tmp_path / "net.nir")
     graph = nir.read(str(tmp_path / "net.nir"))
-    assert {type(n).__name__ for n in graph.nodes.values()} == {"Input", "Affine", "Threshold", "Output"}
-    o, z = run_nir(graph, test.X)
-    np.testing.assert_array_equal(o, o_ref)
+    hidden = [f"h{lay}" for lay in range(1, n_hidden + 1)]
+    affine = [f"fc{lay}" for lay in range(1, n_hidden + 2)]
+    assert set(graph.nodes) == {"input", "output", "o", *hidden, *affine}
+    for lay, w in enumerate(mats, start=1):
+        np.testing.assert_array_equal(graph.nodes[f"fc{lay}"].weight, w)
+    o, z = run_nir(graph, X)
+    np.testing.assert_array_equal(o, spikes[-1])
     np.testing.assert_array_equal(z, z_ref)
+    assert o.dtype == np.uint8 and z.dtype == np.int64
 
 
-def test_netx_round_trip_on_the_test_set_in_lava(trained, tmp_path):
-    w, test, o_ref, _ = trained
-    export_netx(w["w1"], w["w2"], tmp_path / "net.net")
+@pytest.mark.parametrize("n_hidden", [1, 2, 3])
+def test_netx_round_trip_in_lava(n_hidden, tmp_path):
+    mats, X = lively_network(SIZES[n_hidden], seed=n_hidden)
+    spikes, _ = forward(mats, X)
+    assert_lively(spikes)
+    export_netx(tuple(mats), tmp_path / "net.net")
     with h5py.File(tmp_path / "net.net") as f:
-        assert [f["layer"][str(i)]["type"][()].decode() for i in range(3)] == ["input", "dense", "dense"]
-        assert f["layer"]["1"]["neuron"]["vThMant"][()] == 512
-    w1, w2 = read_netx(tmp_path / "net.net")
-    np.testing.assert_array_equal(w1, w["w1"])
-    o = run_netx(tmp_path / "net.net", test.X)
-    np.testing.assert_array_equal(o, o_ref)
-    assert lb.classification_metrics(o, trained[3], test.T)["argmax_o"] > 0.5  # far above chance
+        types = [f["layer"][str(i)]["type"][0].decode() for i in range(len(f["layer"]))]
+        assert types == ["input"] + ["dense"] * (n_hidden + 1)
+        assert all(f["layer"][str(i)]["neuron"]["vThMant"][()] == 512 for i in range(1, n_hidden + 2))
+    back = read_netx(tmp_path / "net.net")
+    assert len(back) == n_hidden + 1
+    for w_back, w in zip(back, mats, strict=True):
+        np.testing.assert_array_equal(w_back, w)
+    np.testing.assert_array_equal(run_netx(tmp_path / "net.net", X), spikes[-1])
 
 
-def test_bad_netx_files_are_named(tmp_path):
+def odd_network():
+    """Odd weights at the threshold: ``W h`` is 513 or 512, and 510 if the last bit were dropped.
+
+    W1 is mixed-sign, W2 all positive (the two sign modes in which Lava's
+    Dense loads weights differently).
+    """
+    w1 = np.array([[255, 255, 3, -256], [255, 254, 4, -1], [253, 255, 5, 0], [255, 253, 4, 7]])
+    w2 = np.array([[255, 255, 3, 9], [255, 253, 4, 0], [129, 127, 255, 1]])
+    X = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [0, 1, 1, 0], [1, 1, 0, 0]], dtype=np.uint8)
+    return [w1, w2], X
+
+
+def test_odd_weights_are_exact_in_run_netx(tmp_path):
+    mats, X = odd_network()
+    spikes, _ = forward(mats, X)
+    dropped, _ = forward([(w >> 1) << 1 for w in mats], X)
+    assert (spikes[-1] != dropped[-1]).any() and (spikes[0] != dropped[0]).any()  # the last bit matters
+    assert spikes[-1].any() and not spikes[-1].all()
+    export_netx(mats, tmp_path / "odd.net")
+    np.testing.assert_array_equal(read_netx(tmp_path / "odd.net")[0], mats[0])
+    np.testing.assert_array_equal(run_netx(tmp_path / "odd.net", X), spikes[-1])
+    o, _ = run_nir(to_nir(mats), X)
+    np.testing.assert_array_equal(o, spikes[-1])
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        [np.zeros((3, 4), int)],
+        np.zeros((3, 4), int),
+        [np.zeros((3, 4), int), np.zeros((2, 5), int)],
+        [np.zeros((3, 4), int), np.zeros((2, 3), int), np.zeros((2, 3), int)],
+        [np.zeros((3, 4), int), np.zeros(3, int)],
+    ],
+    ids=["one matrix", "bare array", "mismatch", "mismatch deep", "1-D"],
+)
+def test_bad_weight_lists_raise_shape_error(weights, tmp_path):
+    for fn in (lambda w: export_netx(w, tmp_path / "x.net"), lambda w: export_nir(w, tmp_path / "x.nir"), to_nir):
+        with pytest.raises(ShapeError):
+            fn(weights)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_netx_checks_the_input_width(tmp_path):
+    mats, X = lively_network(SIZES[1])
+    export_netx(mats, tmp_path / "net.net")
+    with pytest.raises(ShapeError, match=r"\(n, 16\)"):
+        run_netx(tmp_path / "net.net", X[:, :15])
+
+
+def test_out_of_range_weights_raise_weight_error(tmp_path):
+    with pytest.raises(WeightError, match="w2"):
+        export_netx([np.zeros((3, 4), int), np.full((2, 3), 256)], tmp_path / "x.net")
+
+
+def _edit(path, layer, key, value):
+    with h5py.File(path, "r+") as f:
+        del f["layer"][layer][key]
+        f["layer"][layer][key] = value
+
+
+def test_bad_netx_files_raise_export_error(tmp_path):
     (tmp_path / "junk.net").write_bytes(b"not hdf5")
-    with pytest.raises(CheckpointError, match="not a readable netx"):
+    with pytest.raises(ExportError, match="not a readable netx"):
         read_netx(tmp_path / "junk.net")
-    w1, w2, _, _ = lively_network(6, 4, 3, 1, 0)
-    export_netx(w1, w2, tmp_path / "ok.net")
-    with h5py.File(tmp_path / "ok.net", "r+") as f:
-        del f["layer"]["1"]["neuron"]["vDecay"]
-        f["layer"]["1"]["neuron"]["vDecay"] = 100
-    with pytest.raises(CheckpointError, match="memoryless"):
-        read_netx(tmp_path / "ok.net")
+    mats, _ = lively_network(SIZES[2], seed=5)
+    cases = {
+        "conv.net": ("2", "type", np.bytes_("conv"), "expected layers"),
+        "leaky.net": ("2/neuron", "vDecay", 100, "memoryless"),
+        "threshold.net": ("3/neuron", "vThMant", 256, "memoryless"),
+        "graded.net": ("1/neuron", "gradedSpike", True, "memoryless"),
+        "big.net": ("1", "weight", np.full((12, 16), 300), "bad weights"),
+        "shape.net": ("3", "weight", np.zeros((5, 9), int), "bad weights"),
+    }
+    for name, (layer, key, value, message) in cases.items():
+        export_netx(mats, tmp_path / name)
+        _edit(tmp_path / name, layer, key, value)
+        with pytest.raises(ExportError, match=message):
+            read_netx(tmp_path / name)
+    with h5py.File(tmp_path / "conv.net", "r+") as f:
+        del f["layer"]["3"]
+    with pytest.raises(ExportError, match="expected layers"):
+        read_netx(tmp_path / "conv.net")
 
 
-def test_export_cli(tmp_path, data_root, capsys):
-    from lava_backprop.training import train_run
+def test_scalar_type_strings_are_read(tmp_path):
+    mats, _ = lively_network(SIZES[1])
+    export_netx(mats, tmp_path / "net.net")
+    for layer in ("0", "1", "2"):
+        _edit(tmp_path / "net.net", layer, "type", np.bytes_("input" if layer == "0" else "dense"))
+    np.testing.assert_array_equal(read_netx(tmp_path / "net.net")[1], mats[1])
 
-    train_run(tmp_path, epochs=1, samples=200, test_samples=50, hidden=10, data_dir=data_root, progress=False)
-    for fmt, suffix in (("nir", ".nir"), ("netx", ".net")):
-        assert main(["export", str(tmp_path), "--format", fmt]) == 0
-        path = tmp_path / "checkpoints" / f"epoch_001{suffix}"
-        assert path.exists() and str(path) in capsys.readouterr().out
-        assert main(["export", str(tmp_path), "--format", fmt]) == 2  # never overwrites
-        assert "exists" in capsys.readouterr().err
+
+def test_run_nir_rejects_other_graphs():
+    graph = to_nir([np.zeros((3, 4), int), np.zeros((2, 3), int)])
+    graph.nodes["h1"] = nir.LIF(tau=np.ones(3), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3))
+    with pytest.raises(ExportError, match="LIF"):
+        run_nir(graph, np.zeros((1, 4)))
+
+
+def test_writes_replace_files_atomically(tmp_path, monkeypatch):
+    mats, _ = lively_network(SIZES[1])
+    with pytest.raises(OSError):
+        export_netx(mats, tmp_path / "missing" / "net.net")
+    assert list(tmp_path.iterdir()) == []
+    export_netx(mats, tmp_path / "net.net")
+    export_netx([-w for w in mats], tmp_path / "net.net")  # overwrites
+    assert (read_netx(tmp_path / "net.net")[0] != mats[0]).any()
+    target = tmp_path / "net.nir"
+    target.write_bytes(b"previous")
+
+    def failing_write(filename, graph):
+        with open(filename, "wb") as f:
+            f.write(b"half a file")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(export.nir, "write", failing_write)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export_nir(mats, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.net", "net.nir"]
+    assert target.read_bytes() == b"previous"

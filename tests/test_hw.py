@@ -13,7 +13,6 @@ from lava_testing import no_leftover_workers  # noqa: F401
 import lava_backprop as lb
 from lava_backprop.cli import main
 from lava_backprop.hw import LOIHI2_CHIP, PAPER, check_hw, check_network, circuit_resources, resource_findings
-from lava_backprop.schedule import TRAINING
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -66,7 +65,7 @@ def test_check_hw_passes_the_shipped_network(capsys):
     assert placements["source"] == placements["read_out"] == "host IO"
     assert sum(p == "neurocores" for p in placements.values()) == len(placements) - 2
     assert report["resources"]["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 14
-    assert report["resources"]["schedule"] == "training-parity"
+    assert report["resources"]["schedule"] == "training-1-parity"
     assert main(["check-hw", "--sizes", "20,12,10"]) == 0
     text = capsys.readouterr().out
     assert "OK: every leaf has a Loihi 2 implementation" in text and "paper on Loihi 1" in text
@@ -85,21 +84,36 @@ def test_a_leaf_without_loihi2_implementation_is_named():
 
 
 def test_the_paper_ring_has_no_loihi2_learning_rule():
-    with pytest.raises(ValueError, match="same parity.*training-parity"):
-        check_hw(lb.NetworkSize(20, 12, 10), TRAINING)
+    with pytest.raises(ValueError, match="same parity.*training-1-parity"):
+        check_hw(lb.NetworkSize(20, 12, 10), parity=False)
 
 
-def test_check_hw_rejects_bad_sizes(capsys):
+def test_check_hw_of_deeper_networks(capsys):
+    assert main(["check-hw", "--sizes", "20,12,10,10", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    r = report["resources"]
+    assert report["ok"] and r["sizes"] == "20-12-10-10" and r["schedule"] == "training-2-parity"
+    # every population, the ring, and the plastic groups: W1..W3 three copies each, P and M one each
+    assert r["plastic_synapses"] == 3 * (20 * 12 + 12 * 10 + 10 * 10) + 2 * (12 * 10 + 10 * 10)
+    hidden = {"h1": 12, "h2": 10}
+    pops = 2 * 20 + 8 * hidden["h1"] + 9 * hidden["h2"] + 7 * 10  # h1 has no hT- population
+    assert r["neurons"] == pops + 26
+    deeper = circuit_resources(lb.NetworkSize(400, 400, 400, 400, 10))
+    assert deeper["schedule"] == "training-3" and deeper["plastic_synapses"] > 2 * PAPER["plastic_synapses"]
+
+
+@pytest.mark.parametrize("sizes", ["20,12", "20,0,10", "20,x,10", ""])
+def test_check_hw_rejects_bad_sizes(capsys, sizes):
     with pytest.raises(SystemExit):
-        main(["check-hw", "--sizes", "20,12"])
-    assert "three positive integers" in capsys.readouterr().err
+        main(["check-hw", "--sizes", sizes])
+    assert "at least three positive integers" in capsys.readouterr().err
 
 
 def test_the_inference_network_passes_too(tmp_path):
     from lava_backprop.procs.inference_network.process import InferenceNetwork
 
-    w1, w2 = lb.glorot_init(lb.NetworkSize(20, 12, 10), seed=0)
-    net = InferenceNetwork(w1=w1, w2=w2, buffer_path=str(tmp_path / "b"), capacity=1)
+    weights = lb.glorot_init(lb.NetworkSize(20, 12, 8, 10), seed=0)
+    net = InferenceNetwork(weights=weights, buffer_path=str(tmp_path / "b"), capacity=1)
     report = check_network(net)
     assert report.ok, report.summary()
     assert {leaf["process"] for leaf in report.leaves if leaf["placement"] == "host IO"} == {"SampleSource", "ReadOut"}

@@ -7,15 +7,18 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.sink import RingBuffer
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import lively_network, reference_steps
+from nbp_testing import lively_network, reference_steps, saturating_deep
 
-from lava_backprop.circuit import simulate
 from lava_backprop.lava_engine import record_raster
 from lava_backprop.procs.backprop_network.process import BackpropNetwork
 from lava_backprop.procs.gating_chain.process import GatingChain
 from lava_backprop.procs.hidden_layer.process import HiddenLayer
 from lava_backprop.procs.output_layer.process import OutputLayer
-from lava_backprop.schedule import TRAINING
+from lava_backprop.schedule import training_schedule
+from lava_backprop.simulation import simulate
+from lava_backprop.weights import check_stores
+
+TRAINING = training_schedule(1)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -43,21 +46,32 @@ def recorded(request):
     """
     w1, w2, X, y = lively_network(20, 12, 10, 6, 7)
     T = np.eye(10, dtype=np.uint8)[y]
-    o, z, weights, raster = record_raster(w1, w2, X, T, tag=request.param)
+    o, z, weights, raster = record_raster([w1, w2], X, T, tag=request.param)
     return {"w1": w1, "w2": w2, "X": X, "T": T, "o": o, "z": z, "raster": raster}
 
 
 def test_raster_equals_the_lava_free_simulation(recorded):
     r = recorded
-    stores = {
-        "w1": r["w1"].copy(),
-        "w2": r["w2"].copy(),
-        "w2t_pos": r["w2"].T.copy(),
-        "w2t_neg": np.clip(-r["w2"].T, -256, 254),
-    }
-    _, _, want = simulate(TRAINING, stores, r["X"], r["T"], raster=True)
+    _, stores = check_stores([r["w1"], r["w2"]])
+    want = simulate(TRAINING, stores, r["X"], r["T"], raster=True).raster
     for pop in want:
         np.testing.assert_array_equal(r["raster"][pop], want[pop], err_msg=pop)
+
+
+def test_deeper_circuit_spikes_step_by_step_like_the_lava_free_simulation():
+    """Every population of every layer of a two-hidden-layer circuit, every step."""
+    weights, X, T = saturating_deep([24, 14, 14, 8], 12, 5)
+    o, z, _, raster = record_raster(weights, X, T)
+    schedule = training_schedule(2)
+    want = simulate(schedule, check_stores(weights)[1], X, T, raster=True)
+    np.testing.assert_array_equal(o, want.o)
+    np.testing.assert_array_equal(z, want.z)
+    assert set(raster) == {p.name for p in schedule.populations}
+    for pop, spikes in want.raster.items():
+        np.testing.assert_array_equal(raster[pop], spikes, err_msg=pop)
+    assert sum(int(s.sum()) for s in want.raster.values()) > 1000
+    silent = {pop for pop, spikes in want.raster.items() if not spikes.any()}
+    assert not silent, silent
 
 
 def test_every_population_fires_only_in_its_phases(recorded):
@@ -124,13 +138,20 @@ def test_phases_carry_the_reference_vectors(recorded):
 
 def test_processes_reject_bad_arguments(tmp_path):
     w = np.zeros((3, 2), dtype=int)
+    sizes = (2, 3, 2)
     with pytest.raises(ValueError, match="n_gates"):
         GatingChain(n_gates=1)
     with pytest.raises(ValueError, match="unknown schedule"):
-        HiddenLayer(n_in=2, n_hid=3, n_out=2, w1=w, schedule="nope")
+        HiddenLayer(sizes=sizes, schedule="nope", index=1, w=w)
+    with pytest.raises(ValueError, match="has 2 hidden layer"):
+        HiddenLayer(sizes=sizes, schedule="training-2", index=1, w=w)
+    with pytest.raises(ValueError, match="index 2 is not a hidden layer"):
+        HiddenLayer(sizes=sizes, schedule="training-1", index=2, w=w)
     with pytest.raises(ValueError, match="w1 must have shape"):
-        HiddenLayer(n_in=2, n_hid=4, n_out=2, w1=w)
+        HiddenLayer(sizes=(2, 4, 2), schedule="training-1", index=1, w=w)
     with pytest.raises(ValueError, match="capacity"):
-        OutputLayer(n_in=2, n_hid=2, n_out=3, w2=w, capacity=0)
+        OutputLayer(sizes=(2, 2, 3), schedule="training-1", index=2, w=w, capacity=0)
     with pytest.raises(ValueError, match="w1 has weights outside"):
-        BackpropNetwork(w1=w + 300, w2=np.zeros((2, 3), dtype=int), buffer_path=str(tmp_path / "b"), capacity=1)
+        BackpropNetwork(weights=[w + 300, np.zeros((2, 3), dtype=int)], buffer_path=str(tmp_path / "b"), capacity=1)
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        BackpropNetwork(weights=[np.zeros((2, 3), dtype=int)], buffer_path=str(tmp_path / "b"), capacity=1)

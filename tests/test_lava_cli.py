@@ -31,7 +31,7 @@ def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
     assert strip(lava) == strip(ref)
     assert lava[0]["engine"] == "lava-fixed"
     a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["lava-fixed"])
-    for key in lb.STORE_NAMES:
+    for key in a.stores:
         np.testing.assert_array_equal(a.stores[key], b.stores[key])
     assert (runs["lava-fixed"] / "plots" / "learning_curves.png").exists()
     # Evaluate the Lava run's checkpoint with the float models.
@@ -69,7 +69,33 @@ def test_loihi2_sim_run_equals_reference_run(tmp_path, data_root):
     assert strip(sim) == strip(ref)
     a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["loihi2-sim"])
     assert (a.w_max, b.w_max) == (254, 255)
-    for key in lb.STORE_NAMES:
+    for key in a.stores:
+        np.testing.assert_array_equal(a.stores[key], b.stores[key])
+
+
+def test_two_hidden_layer_run_in_lava_equals_reference_run(tmp_path, data_root):
+    args = [
+        "--samples",
+        "40",
+        "--test-samples",
+        "30",
+        "--hidden",
+        "12,10",
+        "--epochs",
+        "1",
+        "--seed",
+        "2",
+        "--no-progress",
+    ]
+    runs = {}
+    for engine in ("reference", "lava-fixed"):
+        runs[engine] = tmp_path / engine
+        assert main(["train", "--engine", engine, "--data-dir", str(data_root), "--out", str(runs[engine]), *args]) == 0
+    ref, lava = (json.loads((runs[e] / "metrics.json").read_text()) for e in ("reference", "lava-fixed"))
+    assert strip(lava) == strip(ref)
+    a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["lava-fixed"])
+    assert a.size == b.size == lb.NetworkSize(400, 12, 10, 10)
+    for key in a.stores:
         np.testing.assert_array_equal(a.stores[key], b.stores[key])
 
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The Lava engines against the integer reference, bit for bit."""
+"""The Lava engines against the rule, bit for bit, for one to three hidden layers."""
 
 import glob
 import os
@@ -7,7 +7,13 @@ import os
 import numpy as np
 import pytest
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import assert_trains_like_reference, saturating_network
+from nbp_testing import (
+    assert_equals_transcription,
+    assert_trains_like_reference,
+    saturating_deep,
+    saturating_network,
+    transcription,
+)
 
 import lava_backprop as lb
 from lava_backprop.errors import EngineError
@@ -24,8 +30,33 @@ def test_lava_fixed_equals_reference(n_in, n_hid, n_out, seed):
     with lb.make_engine("lava-fixed", w1, w2, chunk=50) as engine:
         o, z = engine.train(X, y)
         w = engine.weights()
-    w_ref = assert_trains_like_reference(w1, w2, X, y, o, z, w)
+    w_ref = assert_trains_like_reference([w1, w2], X, y, o, z, w)
     assert sum(int(((v == -256) | (v == 254)).sum()) for v in w_ref.values()) > 0  # saturation happened
+
+
+@pytest.mark.parametrize(
+    ("engine", "sizes", "seed"),
+    [
+        ("lava-fixed", (24, 14, 14, 8), 1),
+        ("lava-float", (24, 14, 14, 8), 2),
+        ("lava-fixed", (24, 14, 12, 10, 8), 6),
+    ],
+)
+def test_deeper_networks_in_lava_equal_the_transcription(engine, sizes, seed):
+    """Two and three hidden layers, in three runs of the circuit, every store saturating at both ends."""
+    weights, X, T = saturating_deep(sizes, 60, seed)
+    want = transcription(weights, X, T)
+    assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
+    with lb.make_engine(engine, weights, chunk=25) as lava:
+        o, z = lava.train(X, T)
+        got = lava.weights()
+        # chain, source, one process per layer
+        assert lava.leaf_processes() == lava.leaf_processes("inference") == len(sizes) + 2
+        o_pred, z_pred = lava.predict(X)
+    assert_equals_transcription(got, o, z, want)
+    with lb.make_engine("reference", got) as ref:
+        for a, b in zip((o_pred, z_pred), ref.predict(X), strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_lava_float_equals_lava_fixed():
@@ -38,7 +69,7 @@ def test_lava_float_equals_lava_fixed():
     fixed, float_ = results["lava-fixed"], results["lava-float"]
     for a, b in zip(fixed[:2] + fixed[3:], float_[:2] + float_[3:], strict=True):
         np.testing.assert_array_equal(a, b)
-    for key in lb.STORE_NAMES:
+    for key in fixed[2]:
         np.testing.assert_array_equal(fixed[2][key], float_[2][key])
 
 
@@ -50,8 +81,8 @@ def test_train_predict_train_continues_the_same_run():
             np.testing.assert_array_equal(lava.train(X[part], y[part])[0], ref.train(X[part], y[part])[0])
             for got, want in zip(lava.predict(X), ref.predict(X), strict=True):
                 np.testing.assert_array_equal(got, want)
-        for key in lb.STORE_NAMES:
-            np.testing.assert_array_equal(lava.weights()[key], ref.weights()[key])
+        for key, value in ref.weights().items():
+            np.testing.assert_array_equal(lava.weights()[key], value)
 
 
 @pytest.mark.parametrize("engine", ["lava-fixed", "lava-float"])
@@ -111,8 +142,8 @@ def test_a_script_that_forgets_close_still_exits(tmp_path):
     script = tmp_path / "forgetful.py"
     script.write_text(
         "import numpy as np, lava_backprop as lb\n"
-        "w1, w2 = lb.glorot_init(lb.NetworkSize(20, 12, 10), seed=0)\n"
-        "engine = lb.make_engine('lava-fixed', w1, w2)\n"
+        "weights = lb.glorot_init(lb.NetworkSize(20, 12, 10), seed=0)\n"
+        "engine = lb.make_engine('lava-fixed', weights)\n"
         "engine.train(np.ones((3, 20), dtype=int), np.zeros(3, dtype=int))\n"
         "print(engine._circuits[0].path)\n"
     )

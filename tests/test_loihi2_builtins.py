@@ -19,11 +19,14 @@ from lava.proc.io.sink import RingBuffer as Sink
 from lava.proc.io.source import RingBuffer as Source
 from lava.proc.lif.process import LIF, LIFReset
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import lively_network, saturating_network
+from nbp_testing import lively_network, saturating_deep, saturating_network
 
-from lava_backprop.circuit import simulate
 from lava_backprop.params import mantissa_exponent
-from lava_backprop.schedule import TRAINING
+from lava_backprop.schedule import training_schedule
+from lava_backprop.simulation import simulate
+from lava_backprop.weights import check_stores
+
+TRAINING = training_schedule(1)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -111,6 +114,10 @@ def test_learning_dense_sees_same_step_coincidences(post_offset, dw):
         plastic.stop()
 
 
+def stores_copy(weights):
+    return check_stores(weights)[1]
+
+
 @pytest.mark.parametrize("make", [saturating_network, lively_network])
 def test_refractoriness_never_acts_in_the_circuit(make):
     """With the phase table enforced, no population can fire in two consecutive
@@ -121,9 +128,20 @@ def test_refractoriness_never_acts_in_the_circuit(make):
     for seed in range(3):
         w1, w2, X, y = make(30, 16, 10, 60, seed)
         T = np.eye(10, dtype=np.uint8)[y]
-        rasters = []
-        for schedule in (TRAINING, plain):
-            stores = {"w1": w1.copy(), "w2": w2.copy(), "w2t_pos": w2.T.copy(), "w2t_neg": np.clip(-w2.T, -256, 254)}
-            rasters.append(simulate(schedule, stores, X, T, raster=True)[2])
+        rasters = [
+            simulate(schedule, stores_copy([w1, w2]), X, T, raster=True).raster for schedule in (TRAINING, plain)
+        ]
         for pop in rasters[0]:
             np.testing.assert_array_equal(rasters[0][pop], rasters[1][pop])
+
+
+@pytest.mark.parametrize(("n_hidden", "parity"), [(2, True), (3, True), (2, False)])
+def test_refractoriness_never_acts_in_deeper_rings(n_hidden, parity):
+    ring = training_schedule(n_hidden, parity)
+    plain = dataclasses.replace(
+        ring, populations=tuple(dataclasses.replace(p, refractory=False) for p in ring.populations)
+    )
+    weights, X, T = saturating_deep([24, *[14] * n_hidden, 8], 60, 1)
+    rasters = [simulate(schedule, stores_copy(weights), X, T, raster=True).raster for schedule in (ring, plain)]
+    for pop in rasters[0]:
+        np.testing.assert_array_equal(rasters[0][pop], rasters[1][pop], err_msg=pop)

@@ -12,16 +12,26 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.sink import RingBuffer as Sink
 from lava_testing import no_leftover_workers  # noqa: F401
-from nbp_testing import assert_trains_like_reference, clipped_updates, lively_network, saturating_network
+from nbp_testing import (
+    assert_equals_transcription,
+    assert_trains_like_reference,
+    clipped_updates,
+    lively_network,
+    saturating_deep,
+    saturating_network,
+    transcription,
+)
 
 import lava_backprop as lb
-from lava_backprop.circuit import simulate
 from lava_backprop.hw import check_hw
-from lava_backprop.lava_engine import LavaCircuit
 from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, phase_sign_rule
 from lava_backprop.procs.gating_chain.process import GatingChain
-from lava_backprop.schedule import TRAINING, TRAINING_PARITY
+from lava_backprop.runtime import LavaCircuit
+from lava_backprop.schedule import training_schedule
+from lava_backprop.simulation import simulate
 from lava_backprop.weights import check_stores
+
+TRAINING, TRAINING_PARITY = training_schedule(1), training_schedule(1, parity=True)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -41,7 +51,7 @@ def train_both(w1, w2, X, T, w_max):
     with lb.make_engine("loihi2-sim", w1, w2, chunk=25) as sim:
         o, z = sim.train(X, T)
         weights = sim.weights()
-    assert_trains_like_reference(w1, w2, X, T, o, z, weights, "dense", w_max=w_max)
+    assert_trains_like_reference([w1, w2], X, T, o, z, weights, "dense", w_max=w_max)
     return weights
 
 
@@ -67,9 +77,9 @@ def test_loihi2_sim_trains_exactly_like_the_reference():
     with lb.make_engine("reference", w1, w2) as ref:
         ref.train(X, T)
         w_ref = ref.weights()
-    for key in lb.STORE_NAMES:
+    for key in w_ref:
         np.testing.assert_array_equal(weights[key], w_ref[key], err_msg=key)
-    clipped = clipped_updates(w1, w2, X, T)
+    clipped = clipped_updates([w1, w2], X, T)
     assert clipped["bottom"] > 0 and clipped["top"] == 0, clipped
 
 
@@ -77,28 +87,40 @@ def test_loihi2_sim_trains_exactly_like_the_reference():
 def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound(sizes, seed):
     w1, w2, X, T = problem(sizes=sizes, seed=seed)
     weights = train_both(w1, w2, X, T, w_max=255)
-    clipped = clipped_updates(w1, w2, X, T)
+    clipped = clipped_updates([w1, w2], X, T)
     assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
     with lb.make_engine("reference", w1, w2) as ref:
         ref.train(X, T)
         w_ref = ref.weights()
-    assert sum(int((weights[key] != w_ref[key]).sum()) for key in lb.STORE_NAMES) > 0
-    assert any((weights[key] % 2).any() for key in lb.STORE_NAMES)  # odd: once at 255
+    assert sum(int((weights[key] != w_ref[key]).sum()) for key in w_ref) > 0
+    assert any((weights[key] % 2).any() for key in w_ref)  # odd: once at 255
+
+
+def test_loihi2_sim_of_two_hidden_layers_trains_like_the_rule_with_lavas_bound():
+    """The parity ring of two hidden layers from built-ins, every store saturating at both ends."""
+    weights, X, T = saturating_deep((24, 14, 14, 8), 24, 1)
+    want = transcription(weights, X, T, hi=255)
+    assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
+    with lb.make_engine("loihi2-sim", weights, chunk=12) as sim:
+        o, z = sim.train(X, T)
+        got = sim.weights()
+        o_pred, z_pred = sim.predict(X)
+    assert_equals_transcription(got, o, z, want)
+    with lb.make_engine("dense", got, w_max=255) as rule:
+        for a, b in zip((o_pred, z_pred), rule.predict(X), strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_loihi2_sim_spikes_phase_by_phase_like_the_circuit():
     w1, w2, X, T = problem(cap=200, n=16)
     n = X.shape[0]
-    stores = {"w1": w1.copy(), "w2": w2.copy(), "w2t_pos": w2.T.copy(), "w2t_neg": np.clip(-w2.T, -256, 254)}
-    _, _, expected = simulate(TRAINING_PARITY, stores, X, T, raster=True)
-    _, initial = check_stores(w1, w2)
+    _, initial = check_stores([w1, w2])
+    expected = simulate(TRAINING_PARITY, {k: v.copy() for k, v in initial.items()}, X, T, raster=True).raster
     steps = TRAINING_PARITY.steps(n)
-    circuit = LavaCircuit(
-        "training", initial, "fixed_pt", n, watch_steps=steps + 3, builtins=True, schedule="training-parity"
-    )
+    circuit = LavaCircuit("training", initial, "fixed_pt", n, watch_steps=steps + 3, builtins=True, parity=True)
     try:
         circuit.run(X, T)
-        circuit._run_steps(1)
+        circuit.advance(1)
         got = circuit.raster()
     finally:
         circuit.close()
@@ -122,14 +144,11 @@ def test_loihi2_sim_predicts_and_resumes_from_weights_at_255():
         for got, want in zip(sim.predict(X), rule.predict(X), strict=True):
             np.testing.assert_array_equal(got, want)
     more = problem(n=30)
-    with (
-        lb.make_engine("loihi2-sim", **learned, chunk=30) as sim,
-        lb.make_engine("dense", **learned, w_max=255) as rule,
-    ):
+    with lb.make_engine("loihi2-sim", learned, chunk=30) as sim, lb.make_engine("dense", learned, w_max=255) as rule:
         for got, want in zip(sim.train(more[2], more[3]), rule.train(more[2], more[3]), strict=True):
             np.testing.assert_array_equal(got, want)
-        for key in lb.STORE_NAMES:
-            np.testing.assert_array_equal(sim.weights()[key], rule.weights()[key], err_msg=key)
+        for key, value in rule.weights().items():
+            np.testing.assert_array_equal(sim.weights()[key], value, err_msg=key)
 
 
 def test_inference_circuit_of_builtins_equals_forward_pass():
@@ -151,7 +170,7 @@ def test_the_sign_rule_needs_the_parity_ring():
     # the tag in step s is tag0 * (-1) ** (s - 1): +1 in every potentiation phase
     for p in TRAINING_PARITY.potentiation_gates:
         assert tag0 * (-1) ** (TRAINING_PARITY.step_of(4, p) + BUILTIN_OFFSET - 1) == 1
-    with pytest.raises(ValueError, match="same parity.*training-parity"):
+    with pytest.raises(ValueError, match="same parity.*training-1-parity"):
         phase_sign_rule(TRAINING)
 
 
@@ -163,6 +182,12 @@ def test_checker_places_every_layer_on_neurocores():
     for name in ("gates", "x", "h", "h1t", "o", "d_neg", "w1_h", "w2_o_hi", "w2t_neg_h1t"):
         assert placement[name] == "neurocores", name
     assert report.resources["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 14
+    deep = check_hw(lb.NetworkSize(20, 12, 10, 10))
+    assert deep.ok, deep.summary()
+    placement = {leaf["name"]: leaf["placement"] for leaf in deep.leaves}
+    assert {name for name, where in placement.items() if where != "neurocores"} == {"source", "read_out"}
+    for name in ("h1", "h2t", "h2n", "d1_pos", "w2t_neg_h1t", "w3t_pos_h2t", "w3_o_lo"):
+        assert placement[name] == "neurocores", name
 
 
 def test_built_in_parts_reject_bad_arguments(tmp_path):
@@ -172,10 +197,10 @@ def test_built_in_parts_reject_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="unknown schedule"):
         ReadOut(n_out=2, schedule="nope", capacity=1)
     with pytest.raises(ValueError, match="capacity"):
-        ReadOut(n_out=2, schedule="training-parity", capacity=0)
+        ReadOut(n_out=2, schedule="training-1-parity", capacity=0)
     w1, w2 = np.zeros((3, 2), dtype=int), np.zeros((2, 3), dtype=int)
-    with pytest.raises(ValueError, match="unknown training schedule 'inference'"):
-        BackpropNetwork(w1=w1, w2=w2, buffer_path=str(tmp_path / "b"), capacity=1, schedule="inference")
+    with pytest.raises(ValueError, match="capacity"):
+        BackpropNetwork(weights=[w1, w2], buffer_path=str(tmp_path / "b"), capacity=0, parity=True)
 
 
 def test_loihi2_engine_compile_failure_is_a_hardware_error(monkeypatch):

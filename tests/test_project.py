@@ -88,3 +88,45 @@ def test_style_card_layout():
     ):
         assert (ROOT / path).exists(), path
     assert not (ROOT / "tests" / "__init__.py").exists()
+
+
+PACKAGE = sorted((ROOT / "lava_backprop").rglob("*.py"))
+
+
+def test_no_package_module_is_two_things():
+    """About 400 lines at most: a module that grows past that is usually two."""
+    long = {str(p.relative_to(ROOT)): n for p in PACKAGE if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
+
+
+def test_lavas_internals_are_touched_in_one_module_only():
+    """Lava's private runtime attributes (``._x`` on objects Lava made) appear in lava_backprop/runtime.py alone."""
+    import re
+
+    lava_private = re.compile(r"\b(runtime|infra|actor|leaf|proc|net)\._[a-z]\w*")
+    found = {
+        str(p.relative_to(ROOT)): m
+        for p in PACKAGE
+        if p.name != "runtime.py" and (m := lava_private.findall(p.read_text()))
+    }
+    assert found == {}
+    assert lava_private.search((ROOT / "lava_backprop" / "runtime.py").read_text())
+
+
+def test_the_algorithm_document_is_in_the_repository_and_cited_there():
+    """Every citation of ALGORITHM.md points at docs/ALGORITHM.md, and each cited section exists."""
+    import re
+
+    doc = (ROOT / "docs" / "ALGORITHM.md").read_text()
+    sections = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\b", doc, flags=re.M))
+    tests = [p for p in (ROOT / "tests").glob("*.py") if p.name != "test_project.py"]
+    files = [*PACKAGE, *tests, *(ROOT / "docs").glob("*.md"), ROOT / "README.md"]
+    files += sorted((ROOT / "tutorials").glob("*.ipynb"))
+    for path in files:
+        text = path.read_text()
+        for match in re.finditer(r"(\S*)ALGORITHM\.md(?: (§[\d.,\- ]+\d))?", text):
+            prefix, cited = match.groups()
+            if path.parent.name != "docs":  # docs/ cite their neighbour by its file name
+                assert prefix.endswith("docs/") or "docs/ALGORITHM.md" in match.group(0), (path.name, match.group(0))
+            for number in re.findall(r"\d+(?:\.\d+)?", cited or ""):
+                assert number in sections, (path.name, match.group(0), sorted(sections))

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Hand-worked single samples, one rule of ALGORITHM.md §5 at a time.
+"""Hand-worked single samples, one rule of docs/ALGORITHM.md §3 at a time.
 
 Every expected matrix below was worked out by hand from the rule it tests.
 """
@@ -14,7 +14,7 @@ ENGINES = ["reference", "dense"]
 
 
 def run_one(engine, w1, w2, x, label, w2t_pos=None, w2t_neg=None):
-    with lb.make_engine(engine, w1, w2, w2t_pos, w2t_neg) as e:
+    with lb.make_engine(engine, [w1, w2], [(w2t_pos, w2t_neg)]) as e:
         o, z = e.train(np.array([x]), np.array([label]))
         return e.weights(), o[0], z[0]
 
@@ -22,11 +22,11 @@ def run_one(engine, w1, w2, x, label, w2t_pos=None, w2t_neg=None):
 def test_forward_thresholds_are_strict():
     # W2 = 2 I makes z = 2 h, so z shows the hidden spikes.
     w1 = np.array([[128, 128, 128, 128], [130, 128, 128, 128]])
-    o, z = forward(np.ones((1, 4), dtype=np.uint8), w1, 2 * np.eye(2, dtype=int))
+    o, z = forward(np.ones((1, 4), dtype=np.uint8), [w1, 2 * np.eye(2, dtype=int)])
     np.testing.assert_array_equal(z[0], [0, 2])  # a = 512 is silent, 514 fires
     # Four hidden units with a = 762 all fire; z = row sums of W2.
     w2 = np.array([[128, 128, 128, 128], [130, 128, 128, 128]])
-    o, z = forward(np.ones((1, 3), dtype=np.uint8), np.full((4, 3), 254), w2)
+    o, z = forward(np.ones((1, 3), dtype=np.uint8), [np.full((4, 3), 254), w2])
     np.testing.assert_array_equal(z[0], [512, 514])
     np.testing.assert_array_equal(o[0], [0, 1])
 

@@ -47,14 +47,15 @@ def test_checkpoint_replays_the_run(full_run, data_root):
     """Epoch 1's checkpoint equals training the reference engine by hand."""
     out, _ = full_run
     rng = np.random.default_rng(SMALL["seed"])
-    w1, w2 = lb.glorot_init(lb.NetworkSize(400, 40, 10), rng)
+    weights = lb.glorot_init(lb.NetworkSize(400, 40, 10), rng)
     train = load_dataset("mnist20", "train", data_root)
     order = rng.permutation(SMALL["samples"])
-    with lb.make_engine("reference", w1, w2) as e:
+    with lb.make_engine("reference", weights) as e:
         e.train(train.X[: SMALL["samples"]][order], train.labels[: SMALL["samples"]][order])
         want = e.weights()
     ckpt = load_checkpoint(out / "checkpoints" / "epoch_001.npz")
-    for key in lb.STORE_NAMES:
+    assert set(ckpt.stores) == set(want) and ckpt.size == lb.NetworkSize(400, 40, 10)
+    for key in want:
         np.testing.assert_array_equal(ckpt.stores[key], want[key])
     assert ckpt.rng_state == rng.bit_generator.state
 
@@ -67,8 +68,41 @@ def test_resume_equals_uninterrupted(full_run, tmp_path, data_root):
     a = load_checkpoint(tmp_path)
     b = load_checkpoint(out_full)
     assert a.epoch == b.epoch == 3
-    for key in lb.STORE_NAMES:
+    for key in b.stores:
         np.testing.assert_array_equal(a.stores[key], b.stores[key])
+
+
+def test_two_hidden_layers_train_checkpoint_and_resume(tmp_path, data_root):
+    deep = SMALL | {"hidden": (24, 16), "samples": 600, "test_samples": 200}
+    full = train_run(tmp_path / "full", epochs=2, data_dir=data_root, **deep)
+    config = json.loads((tmp_path / "full" / "config.json").read_text())
+    assert config["size"] == "400-24-16-10" and config["hidden"] == [24, 16]
+    ckpt = load_checkpoint(tmp_path / "full")
+    assert ckpt.size == lb.NetworkSize(400, 24, 16, 10) and set(ckpt.stores) == set(ckpt.size.store_names)
+    assert full[-1]["test"]["argmax_z"] > 0.3  # learns
+    train_run(tmp_path / "part", epochs=1, data_dir=data_root, **deep)
+    resumed = train_run(tmp_path / "part", epochs=2, resume=True, data_dir=data_root, **deep)
+    assert strip_timing(resumed) == strip_timing(full)
+    for key, value in load_checkpoint(tmp_path / "part").stores.items():
+        np.testing.assert_array_equal(value, ckpt.stores[key])
+    with pytest.raises(CheckpointError, match="settings differ.*hidden"):
+        train_run(tmp_path / "part", epochs=3, resume=True, data_dir=data_root, **(deep | {"hidden": (24, 12)}))
+    m = evaluate_checkpoint(tmp_path / "full", samples=200, data_dir=data_root)
+    assert m["argmax_z"] == full[-1]["test"]["argmax_z"]
+
+
+def test_checkpoints_of_one_hidden_layer_without_sizes_still_load(tmp_path):
+    """Checkpoints written before networks had any depth: no sizes in the meta data, ``hidden`` an int."""
+    import json as json_
+
+    stores = {
+        k: np.zeros(lb.NetworkSize(4, 3, 2).store_shape(k), dtype=np.int16) for k in ("w1", "w2", "w2t_pos", "w2t_neg")
+    }
+    meta = {"epoch": 1, "rng_state": {}, "config": {"hidden": 3}, "w_max": 254}
+    path = tmp_path / "old.npz"
+    np.savez_compressed(path, meta=np.array(json_.dumps(meta)), **stores)
+    ckpt = load_checkpoint(path)
+    assert ckpt.size == lb.NetworkSize(4, 3, 2) and ckpt.epoch == 1
 
 
 def test_resume_after_a_crash_between_checkpoint_and_metrics(full_run, tmp_path, data_root):
@@ -119,21 +153,32 @@ def test_bad_checkpoints(tmp_path):
         load_checkpoint(tmp_path / "junk.npz")
     with pytest.raises(CheckpointError, match="file not found"):
         load_checkpoint(tmp_path / "missing.npz")
-    stores = {k: np.zeros((2, 2), dtype=int) for k in lb.STORE_NAMES}
+    stores = {k: np.zeros((2, 2), dtype=int) for k in lb.NetworkSize(2, 2, 2).store_names}
     stores["w1"][0, 0] = 3
-    path = save_checkpoint(tmp_path, 1, stores, {}, {})
+    with pytest.raises(lb.WeightError, match="w1 has odd weights"):  # never written
+        save_checkpoint(tmp_path, 1, stores, {}, {})
+    assert not (tmp_path / "checkpoints" / "epoch_001.npz").exists()
+    meta = {"epoch": 1, "rng_state": {}, "config": {}}
+    np.savez(tmp_path / "odd.npz", meta=np.array(json.dumps(meta)), **stores)
     with pytest.raises(CheckpointError, match="w1 has odd weights"):
-        load_checkpoint(path)
+        load_checkpoint(tmp_path / "odd.npz")
     # Stores learned by Lava's simulated learning engine may be odd; their checkpoint says so.
     path = save_checkpoint(tmp_path / "lava", 1, stores, {}, {}, w_max=255)
     assert load_checkpoint(path).w_max == 255 and load_checkpoint(path).stores["w1"][0, 0] == 3
     stores["w1"][0, 0] = 256
-    path = save_checkpoint(tmp_path / "lava", 2, stores, {}, {}, w_max=255)
+    np.savez(tmp_path / "high.npz", meta=np.array(json.dumps(meta | {"w_max": 255})), **stores)
     with pytest.raises(CheckpointError, match="outside \\[-256, 255\\]"):
-        load_checkpoint(path)
+        load_checkpoint(tmp_path / "high.npz")
     np.savez(tmp_path / "partial.npz", w1=np.zeros((2, 2)))
     with pytest.raises(CheckpointError, match="lacks"):
         load_checkpoint(tmp_path / "partial.npz")
+    meta = np.array(json.dumps({"epoch": 1, "rng_state": {}, "config": {}}))
+    np.savez(tmp_path / "no_w2t.npz", meta=meta, w1=np.zeros((2, 2)), w2=np.zeros((2, 2)))
+    with pytest.raises(CheckpointError, match=r"lacks the stores \['w2t_neg', 'w2t_pos'\]"):
+        load_checkpoint(tmp_path / "no_w2t.npz")
+    np.savez(tmp_path / "no_epoch.npz", meta=np.array(json.dumps({"config": {}})), **stores)
+    with pytest.raises(CheckpointError, match=r"meta data lacks \['epoch', 'rng_state'\]"):
+        load_checkpoint(tmp_path / "no_epoch.npz")
 
 
 @pytest.mark.parametrize("kwargs", [{"epochs": 0}, {"samples": 0}, {"samples": 60001}])

@@ -13,14 +13,30 @@ def test_thresholds_follow_from_gate_weights():
     assert lb.CIRCUIT.act_threshold == 512
     assert lb.CIRCUIT.lower_threshold == 0
     assert lb.CIRCUIT.upper_threshold == 1024
-    # A closed population would need more input than exists (ALGORITHM.md §2).
+    # A closed population would need more input than exists (docs/ALGORITHM.md §2).
     assert lb.CIRCUIT.fires_above(0) == 9216
 
 
 @pytest.mark.parametrize("bad", [0, -3, 2.0, True, None])
 def test_network_size_rejects_bad_sizes(bad):
-    with pytest.raises(lb.ShapeError, match="n_hid must be a positive int"):
+    with pytest.raises(lb.ShapeError, match="layer size 1 must be a positive int"):
         lb.NetworkSize(4, bad, 2)
+    with pytest.raises(lb.ShapeError, match="at least one hidden"):
+        lb.NetworkSize(4, 2)
+
+
+def test_network_size_of_any_depth():
+    size = lb.NetworkSize(400, 300, 200, 10)
+    assert size == lb.NetworkSize([400, 300, 200, 10]) and str(size) == "400-300-200-10"
+    assert (size.n_in, size.hidden, size.n_out, size.n_hidden) == (400, (300, 200), 10, 2)
+    assert size.layers == {"input": 400, "hidden1": 300, "hidden2": 200, "output": 10}
+    assert size.store_names == ("w1", "w2", "w3", "w2t_pos", "w2t_neg", "w3t_pos", "w3t_neg")
+    assert size.store_shape("w2") == (200, 300) and size.store_shape("w3t_neg") == (200, 10)
+    one = lb.NetworkSize(4, 3, 2)
+    assert one.layers == {"input": 4, "hidden": 3, "output": 2}
+    assert one.store_names == ("w1", "w2", "w2t_pos", "w2t_neg")  # the paper's names
+    with pytest.raises(KeyError, match="w3"):
+        one.store_shape("w3")
 
 
 def test_glorot_init_follows_the_recipe():
@@ -46,6 +62,14 @@ def test_glorot_init_rounds_toward_zero():
     want = 2 * np.trunc(np.clip(raw, -240, 240) / 2)
     np.testing.assert_array_equal(w1, want)
     assert (np.abs(w1) <= np.abs(raw)).all()
+
+
+def test_glorot_init_of_deeper_networks():
+    weights = lb.glorot_init(lb.NetworkSize(400, 300, 200, 10), seed=3)
+    assert [w.shape for w in weights] == [(300, 400), (200, 300), (10, 200)]
+    for w, (fan_in, fan_out) in zip(weights, ((400, 300), (300, 200), (200, 10)), strict=True):
+        assert (w % 2 == 0).all() and np.abs(w).max() <= 240
+        assert w.std() == pytest.approx(np.sqrt(2 / (fan_in + fan_out)) * 1024, rel=0.08)
 
 
 def test_glorot_init_is_reproducible_and_seed_dependent():

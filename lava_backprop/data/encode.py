@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Spike encodings of the image datasets (ALGORITHM.md §6).
+"""Spike encodings of the image datasets (docs/ALGORITHM.md §8).
 
-A pixel spikes iff its raw uint8 value is at least 129 (``value / 254 > 0.5``)::
+A pixel spikes iff its raw uint8 value is at least 129::
 
     x = [image[c:H-c, c:W-c] >= 129]      # c: border crop, then flattened
 

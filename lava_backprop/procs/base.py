@@ -10,9 +10,11 @@ import numpy as np
 from lava.magma.core.model.py.model import PyLoihiProcessModel
 from lava.magma.core.model.py.ports import PyOutPort
 
-from lava_backprop.circuit import FIXED, FLOAT, GroupCore, ModelError
+from lava_backprop.circuit import FIXED, FLOAT, GroupCore
+from lava_backprop.errors import ModelError
 from lava_backprop.params import NetworkSize
-from lava_backprop.schedule import SCHEDULES, TRAINING
+from lava_backprop.procs.base_process import input_ports, store_vars
+from lava_backprop.schedule import SCHEDULES
 
 __all__ = ["AbstractPyStepModel", "AbstractPyLayerModel", "FIXED", "FLOAT"]
 
@@ -53,27 +55,28 @@ class AbstractPyStepModel(PyLoihiProcessModel):
 
 
 class AbstractPyLayerModel(AbstractPyStepModel):
-    """A layer: ports ``s_in_gate``, ``s_in_<input>`` and ``s_out_<population>``."""
-
-    layer = ""
+    """A layer: ports named by role (`lava_backprop.procs.base_process`), dynamics of `GroupCore`."""
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
         p = proc_params
         self.schedule = SCHEDULES[p["schedule"]]
-        self.core = GroupCore(self.schedule, self.layer, NetworkSize(p["n_in"], p["n_hid"], p["n_out"]), self.arith)
+        layer = self.schedule.layers[p["index"]]
+        self.core = GroupCore(self.schedule, layer, NetworkSize(p["sizes"]).layers, self.arith)
+        role = {pop.name: pop.role for pop in self.schedule.layer_populations(layer)}
+        self.out_ports = [(name, f"s_out_{role[name]}") for name in self.core.names]
+        self.in_ports = input_ports(self.schedule, layer)
+        self.store_vars = store_vars(self.schedule, layer)
         self.emitted = {n: np.zeros(self.core.width[n], dtype=self.arith.dtype) for n in self.core.names}
-        order = [pop.name for pop in TRAINING.layer_populations(self.layer)]
-        self.count_index = [order.index(n) for n in self.core.names]  # spike_counts follow TRAINING
 
     def _step(self) -> None:
-        for name in self.core.names:
-            self._send(getattr(self, f"s_out_{name}"), self.emitted[name])
+        for name, port in self.out_ports:
+            self._send(getattr(self, port), self.emitted[name])
         gates = self.s_in_gate.recv()
-        ext = {name: getattr(self, f"s_in_{name}").recv() for name in self.core.inputs}
-        stores = {g.store: getattr(self, g.store) for g in self.core.plastic}
+        ext = {name: getattr(self, port).recv() for name, port in self.in_ports.items()}
+        stores = {store: getattr(self, var) for store, var in self.store_vars.items()}
         spikes = self.core.step(gates, ext, stores)
-        self.spike_counts[self.count_index] += [np.count_nonzero(spikes[n]) for n in self.core.names]
+        self.spike_counts[:] = self.core.spike_counts
         self.weight_changes[0] = self.core.weight_changes
         self._after(gates, spikes)
         self.emitted = {n: self._spikes(s) for n, s in spikes.items()}

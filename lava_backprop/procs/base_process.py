@@ -1,13 +1,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Argument checks shared by the processes."""
+"""What the layer processes share: argument checks, and which port or Var plays which role.
+
+A layer process (`InputLayer`, `HiddenLayer`, `OutputLayer`) is one layer of
+a schedule. Its ports are named by role, not by depth: ``s_out_<role>`` for
+each of its populations (`lava_backprop.schedule.ROLES`), ``s_in_below`` for
+the activity of the layer below (pre of its forward weights), ``s_in_above``
+and ``s_in_above_neg`` for the carriers of the layer above (pre of the
+transposed stores ``P``, ``M``), ``s_in_drive`` for the sample source. Its
+stores are ``w`` (``W_l``, onto its trio), ``wt_pos`` and ``wt_neg``
+(``P_{l+1}``, ``M_{l+1}``, onto its backward target).
+"""
 
 import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
-from lava_backprop.schedule import SCHEDULES
+from lava_backprop.params import NetworkSize
+from lava_backprop.schedule import SCHEDULES, Schedule
 from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store
 
-__all__ = ["CheckedProcess", "check_layer_args", "plastic_init"]
+__all__ = ["CheckedProcess", "check_layer_args", "check_capacity", "plastic_init", "input_ports", "store_vars"]
 
 
 class CheckedProcess(AbstractProcess):
@@ -18,18 +29,31 @@ class CheckedProcess(AbstractProcess):
     """
 
     def __del__(self):
-        if "_runtime" in self.__dict__:
-            super().__del__()
+        try:
+            self.runtime  # noqa: B018 -- unset if the constructor raised before Lava's ran
+        except AttributeError:
+            return
+        super().__del__()
 
 
-def check_layer_args(n_in: int, n_hid: int, n_out: int, schedule: str) -> int:
-    """Validate sizes and the schedule name; return the number of phases."""
-    for name, value in (("n_in", n_in), ("n_hid", n_hid), ("n_out", n_out)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+def check_layer_args(sizes, schedule: str, index: int, kind: str) -> tuple[NetworkSize, Schedule, str]:
+    """Validate a layer's sizes, schedule and position; return the size, the schedule and the layer's name."""
+    size = NetworkSize(sizes)
     if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; choose one of {sorted(SCHEDULES)}")
-    return SCHEDULES[schedule].n_phases
+        raise ValueError(f"unknown schedule {schedule!r}; names are training-<L>, training-<L>-parity, inference-<L>")
+    sched = SCHEDULES[schedule]
+    if sched.n_hidden != size.n_hidden:
+        raise ValueError(f"schedule {schedule!r} has {sched.n_hidden} hidden layer(s), sizes {size} {size.n_hidden}")
+    kinds = ["input"] + ["hidden"] * size.n_hidden + ["output"]
+    if not isinstance(index, int) or not 0 <= index < len(kinds) or kinds[index] != kind:
+        raise ValueError(f"index {index!r} is not a {kind} layer of a {size} network")
+    return size, sched, sched.layers[index]
+
+
+def check_capacity(capacity) -> int:
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        raise ValueError(f"capacity must be a positive int, got {capacity!r}")
+    return capacity
 
 
 def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
@@ -38,3 +62,40 @@ def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
     if w is None:
         return np.zeros(shape, dtype=np.int32)
     return check_store(name, w, shape, w_max=LAVA_LEARNING_W_MAX)
+
+
+def input_ports(schedule: Schedule, layer: str) -> dict[str, str]:
+    """The port on which ``layer`` receives each population or stream it needs.
+
+    Returns
+    -------
+    dict of str to str
+        Population or source stream -> ``"s_in_below"``, ``"s_in_above"``,
+        ``"s_in_above_neg"`` or ``"s_in_drive"``.
+    """
+    index = schedule.layers.index(layer)
+    pops = {p.name: p for p in schedule.populations}
+    ports = {stream: "s_in_drive" for pop, (stream, _) in schedule.drives.items() if pops[pop].layer == layer}
+    for g in schedule.plastic:
+        if pops[g.posts[0]].layer != layer:
+            continue
+        pre = pops[g.pre]
+        if pre.layer == layer:
+            continue
+        if schedule.layers.index(pre.layer) == index - 1:
+            ports[g.pre] = "s_in_below"
+        elif schedule.layers.index(pre.layer) == index + 1:
+            ports[g.pre] = "s_in_above_neg" if pre.role in ("hn", "ot") else "s_in_above"
+        else:
+            raise ValueError(f"{g.store}: {g.pre} is not in a layer next to {layer}")
+    return ports
+
+
+def store_vars(schedule: Schedule, layer: str) -> dict[str, str]:
+    """The layer's Var holding each plastic store onto it: ``w``, ``wt_pos`` or ``wt_neg``."""
+    names = {p.name for p in schedule.layer_populations(layer)}
+    out = {}
+    for g in schedule.plastic:
+        if g.posts[0] in names:
+            out[g.store] = "wt_pos" if g.store.endswith("t_pos") else "wt_neg" if g.store.endswith("t_neg") else "w"
+    return out

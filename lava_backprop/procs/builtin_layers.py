@@ -16,7 +16,7 @@ keeps the phase sign in each synapse's tag ``t``::
 With a one-step learning epoch the tag alternates +1, -1, ...; its initial
 sign is chosen so that it is +1 on the potentiation phases and -1 on the
 depression phases. That needs a ring on which the two kinds of phase fall
-on steps of opposite parity: `lava_backprop.schedule.TRAINING_PARITY`. Each
+on steps of opposite parity: ``training_schedule(L, parity=True)``. Each
 update is one product term, so Lava's learning accumulator never saturates
 in between and stochastic rounding never has a fraction to round.
 """
@@ -25,8 +25,10 @@ import numpy as np
 from lava.magma.core.learning.learning_rule import Loihi2FLearningRule
 from lava.proc.dense.process import DelayDense, Dense, LearningDense
 from lava.proc.lif.process import LIFReset
+from lava.utils.weightutils import SignMode
 
-from lava_backprop.params import CIRCUIT, mantissa_exponent
+from lava_backprop.params import CIRCUIT, NetworkSize, mantissa_exponent
+from lava_backprop.procs.base_process import input_ports, store_vars
 from lava_backprop.schedule import SCHEDULES, Schedule
 
 __all__ = ["population", "gate_synapses", "relay", "phase_sign_rule", "learning_phases", "compose_layer"]
@@ -92,7 +94,7 @@ def phase_sign_rule(schedule: Schedule) -> tuple[Loihi2FLearningRule, int]:
     ------
     ValueError
         If the potentiation and depression phases do not fall on steps of
-        opposite parity (the paper's 12-phase ring does not).
+        opposite parity (the rings without ``parity=True`` do not).
     """
     up = set(schedule.potentiation_gates)
     down = learning_phases(schedule) - up
@@ -104,32 +106,34 @@ def phase_sign_rule(schedule: Schedule) -> tuple[Loihi2FLearningRule, int]:
         raise ValueError(
             f"schedule {schedule.name!r} puts potentiation phases {sorted(up)} and depression phases "
             f"{sorted(down)} on steps of the same parity; the Loihi 2 rule reads the sign from the parity: "
-            "use the 'training-parity' schedule"
+            f"use the 'training-{schedule.n_hidden}-parity' schedule"
         )
     tag0 = 1 if parity["up"] == {1} else -1  # +1 in step s iff s - 1 is even
     return Loihi2FLearningRule(dw="2*x0*y0*t", dt="-2*u0*t", t_epoch=1, rng_seed=0), tag0
 
 
-def compose_layer(model, proc, layer: str) -> dict:
+def compose_layer(model, proc) -> dict:
     """Build ``proc``'s populations and synapses from built-ins as children of ``model``.
 
-    Populations become ``LIFReset`` neurons on the process's ``s_out_<name>``
+    ``proc`` is a layer process (`lava_backprop.procs.base_process`).
+    Populations become ``LIFReset`` neurons on the process's ``s_out_<role>``
     ports; gate synapses come from ``s_in_gate``; relays stay inside the
-    layer; a drive ``s_in_<stream>`` reaches its population through a relay
+    layer; a drive reaches its population from ``s_in_drive`` through a relay
     of weight 520; each plastic group onto the layer becomes one synapse per
-    post copy from its pre population (in the layer, or ``s_in_<pre>``):
-    ``LearningDense`` with `phase_sign_rule` when the schedule learns, a
-    fixed ``Dense`` otherwise. The process's store Var aliases the first
-    copy's weights.
+    post copy from its pre population (in the layer, or on its ``s_in_*``
+    port): ``LearningDense`` with `phase_sign_rule` when the schedule learns,
+    a fixed ``Dense`` otherwise. The process's store Var (``w``, ``wt_pos``,
+    ``wt_neg``) aliases the first copy's weights.
 
     Returns
     -------
     dict of str to list
-        ``"<store>"`` -> the synapse processes of each plastic group.
+        Store name -> the synapse processes of its plastic group.
     """
     p = proc.proc_params
     sched = SCHEDULES[p["schedule"]]
-    widths = {"input": p["n_in"], "hidden": p["n_hid"], "output": p["n_out"]}
+    layer = sched.layers[p["index"]]
+    widths = NetworkSize(p["sizes"]).layers
     width = {pop.name: widths[pop.layer] for pop in sched.populations}
     pops = {}
     for pop in sched.layer_populations(layer):
@@ -142,30 +146,33 @@ def compose_layer(model, proc, layer: str) -> dict:
             setattr(model, f"gate_{pop.name}_{k}", dense)
             proc.in_ports.s_in_gate.connect(dense.s_in)
             dense.a_out.connect(neuron.a_in)
-        neuron.s_out.connect(getattr(proc.out_ports, f"s_out_{pop.name}"))
+        neuron.s_out.connect(getattr(proc.out_ports, f"s_out_{pop.role}"))
     for k, r in enumerate(r for r in sched.relays if r.dst in pops):
         syn = relay(width[r.dst], r.weight, r.delay, f"relay_{r.src}_{r.dst}_{r.delay}")
         setattr(model, f"relay_{k}", syn)
         pops[r.src].s_out.connect(syn.s_in)
         syn.a_out.connect(pops[r.dst].a_in)
+    ports = input_ports(sched, layer)
     for dst, (stream, _) in sched.drives.items():
         if dst in pops:
             syn = relay(width[dst], CIRCUIT.relay, 0, f"drive_{dst}")
             setattr(model, f"drive_{dst}", syn)
-            getattr(proc.in_ports, f"s_in_{stream}").connect(syn.s_in)
+            getattr(proc.in_ports, ports[stream]).connect(syn.s_in)
             syn.a_out.connect(pops[dst].a_in)
     synapses = {}
     for group in sched.plastic:
         posts = [post for post in group.posts if post in pops]
         if not posts:
             continue
-        store = getattr(proc, group.store)
-        pre = pops[group.pre].s_out if group.pre in pops else getattr(proc.in_ports, f"s_in_{group.pre}")
+        store = getattr(proc, store_vars(sched, layer)[group.store])
+        pre = pops[group.pre].s_out if group.pre in pops else getattr(proc.in_ports, ports[group.pre])
         synapses[group.store] = []
         weights = np.asarray(store.init, dtype=int)
-        # A mixed-sign synapse of 8 weight bits drops the mantissa's last bit when it
-        # loads; a store learned in Lava's simulation may hold odd weights (up to 255).
-        bits = {"num_weight_bits": 9} if (weights % 2).any() else {}
+        # Plastic weights are mixed-sign whatever the initial values (an inferred
+        # one-sign mode would clip -256 or lose the sign). A mixed-sign synapse of 8
+        # weight bits drops the mantissa's last bit when it loads; a store learned in
+        # Lava's simulation may hold odd weights (up to 255), which need 9.
+        bits = {"sign_mode": SignMode.MIXED, "num_weight_bits": 9 if (weights % 2).any() else 8}
         for post in posts:
             name = f"{group.store}_{post}"
             if sched.learns:

@@ -1,6 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Wiring of the circuit's five leaf processes, shared by the hierarchical networks."""
+"""The network processes' interface and composition, for any number of hidden layers.
 
+`declare_network` gives a network process its Vars and ports; `build_circuit`
+creates its children (gating chain, sample source, one process per layer) and
+connects them as the schedule says (`lava_backprop.procs.base_process.input_ports`):
+gates to everything, the source's x and t streams to the input and output
+layers, each layer's activity up to the next layer (``s_in_below``) and, in a
+training ring, each layer's carriers down to the layer below (``s_in_above``,
+``s_in_above_neg``).
+"""
+
+from lava.magma.core.process.ports.ports import OutPort
+from lava.magma.core.process.variable import Var
+
+from lava_backprop.params import NetworkSize
+from lava_backprop.procs.base_process import input_ports, store_vars
 from lava_backprop.procs.gating_chain.process import GatingChain
 from lava_backprop.procs.hidden_layer.process import HiddenLayer
 from lava_backprop.procs.input_layer.process import InputLayer
@@ -8,61 +22,78 @@ from lava_backprop.procs.output_layer.process import OutputLayer
 from lava_backprop.procs.sample_source.process import SampleSource
 from lava_backprop.schedule import SCHEDULES
 
-__all__ = ["build_circuit"]
+__all__ = ["declare_network", "build_circuit"]
 
 
-def build_circuit(model, proc, schedule: str) -> None:
-    """Create the children of ``proc`` as attributes of ``model`` and connect them.
+def declare_network(proc, stores: dict, capacity: int) -> None:
+    """Vars (stores, read-out records, counters) and ``s_out_<population>`` ports of a network process."""
+    size, sched = proc.size, proc.schedule
+    for key, value in stores.items():
+        setattr(proc, key, Var(shape=value.shape, init=value))
+    proc.o_rec = Var(shape=(capacity, size.n_out), init=0)
+    proc.z_rec = Var(shape=(capacity, size.n_out), init=0)
+    widths = size.layers
+    for layer in sched.layers:
+        setattr(proc, f"spike_counts_{layer}", Var(shape=(len(sched.layer_populations(layer)),), init=0))
+        setattr(proc, f"weight_changes_{layer}", Var(shape=(1,), init=0))
+    for pop in sched.populations:
+        setattr(proc, f"s_out_{pop.name}", OutPort(shape=(widths[pop.layer],)))
 
-    Gate spikes go from the chain to the source and the three layers; the
-    source feeds x and t; x goes to the hidden layer (W1), h to the output
-    layer (W2), o and oT- back to the hidden layer (+W2^T, -W2^T). The
-    parent's Vars alias the children's weights and read-out records, and
-    each of the parent's ``s_out_<population>`` ports carries that
-    population's spikes.
+
+def build_circuit(model, proc) -> None:
+    """Create the children of network ``proc`` as attributes of ``model`` and connect them.
+
+    The parent's Vars alias the children's stores, read-out records and
+    counters; each of its ``s_out_<population>`` ports carries that
+    population's spikes from the layer's ``s_out_<role>`` port.
     """
     p = proc.proc_params
-    sizes = {"n_in": p["n_in"], "n_hid": p["n_hid"], "n_out": p["n_out"]}
-    sched = SCHEDULES[schedule]
+    sched = SCHEDULES[p["schedule"]]
+    size = NetworkSize(p["sizes"])
+    stores, L = p["stores"], size.n_hidden
+    common = {"sizes": size.sizes, "schedule": p["schedule"]}
     model.chain = GatingChain(n_gates=sched.n_phases, name="chain")
     model.source = SampleSource(
-        n_in=p["n_in"],
-        n_out=p["n_out"],
-        schedule=schedule,
+        n_in=size.n_in,
+        n_out=size.n_out,
+        schedule=p["schedule"],
         buffer_path=p["buffer_path"],
         capacity=p["capacity"],
         name="source",
     )
-    model.input = InputLayer(**sizes, schedule=schedule, name="input")
-    model.hidden = HiddenLayer(
-        **sizes,
-        w1=p["w1"],
-        w2t_pos=p.get("w2t_pos"),
-        w2t_neg=p.get("w2t_neg"),
-        schedule=schedule,
-        name="hidden",
-    )
-    model.output = OutputLayer(**sizes, w2=p["w2"], capacity=p["capacity"], schedule=schedule, name="output")
+    layers = [InputLayer(**common, index=0, name="input")]
+    for lay in range(1, L + 1):
+        layers.append(
+            HiddenLayer(
+                **common,
+                index=lay,
+                w=stores[f"w{lay}"],
+                wt_pos=stores.get(f"w{lay + 1}t_pos"),
+                wt_neg=stores.get(f"w{lay + 1}t_neg"),
+                name=sched.layers[lay],
+            )
+        )
+    layers.append(OutputLayer(**common, index=L + 1, w=stores[f"w{L + 1}"], capacity=p["capacity"], name="output"))
+    for layer, child in zip(sched.layers, layers, strict=True):
+        setattr(model, layer, child)
 
-    model.chain.s_out.connect(
-        [model.source.s_in_gate, model.input.s_in_gate, model.hidden.s_in_gate, model.output.s_in_gate]
-    )
-    model.source.s_out_x_drive.connect(model.input.s_in_x_drive)
-    model.input.s_out_x.connect(model.hidden.s_in_x)
-    model.hidden.s_out_h.connect(model.output.s_in_h)
-    if "t" in {pop.name for pop in sched.populations}:
-        model.source.s_out_t_drive.connect(model.output.s_in_t_drive)
-        model.output.s_out_o.connect(model.hidden.s_in_o)
-        model.output.s_out_ot.connect(model.hidden.s_in_ot)
+    model.chain.s_out.connect([model.source.s_in_gate] + [child.s_in_gate for child in layers])
+    child_of = dict(zip(sched.layers, layers, strict=True))
+    pops = {pop.name: pop for pop in sched.populations}
+    for layer, child in child_of.items():
+        for name, port in input_ports(sched, layer).items():
+            if name in pops:
+                source = getattr(child_of[pops[name].layer], f"s_out_{pops[name].role}")
+            else:
+                source = getattr(model.source, f"s_out_{name}")
+            source.connect(getattr(child, port))
 
-    for var, child in (("w1", model.hidden), ("w2", model.output), ("o_rec", model.output), ("z_rec", model.output)):
-        getattr(proc, var).alias(getattr(child, var))
-    for layer, child in (("input", model.input), ("hidden", model.hidden), ("output", model.output)):
+    for layer, child in zip(sched.layers, layers, strict=True):
+        for store, var in store_vars(sched, layer).items():
+            getattr(proc, store).alias(getattr(child, var))
         getattr(proc, f"spike_counts_{layer}").alias(child.spike_counts)
         getattr(proc, f"weight_changes_{layer}").alias(child.weight_changes)
-    if hasattr(proc, "w2t_pos"):
-        proc.w2t_pos.alias(model.hidden.w2t_pos)
-        proc.w2t_neg.alias(model.hidden.w2t_neg)
-    layer_of = {"input": model.input, "hidden": model.hidden, "output": model.output}
-    for pop in sched.populations:
-        getattr(layer_of[pop.layer], f"s_out_{pop.name}").connect(getattr(proc, f"s_out_{pop.name}"))
+        for pop in sched.layer_populations(layer):
+            getattr(child, f"s_out_{pop.role}").connect(getattr(proc, f"s_out_{pop.name}"))
+    proc.o_rec.alias(layers[-1].o_rec)
+    proc.z_rec.alias(layers[-1].z_rec)

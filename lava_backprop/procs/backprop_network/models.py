@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The composition of BackpropNetwork from the five leaf processes."""
+"""The composition of BackpropNetwork from its leaf processes."""
 
 from lava.magma.core.decorator import implements
 from lava.magma.core.model.sub.model import AbstractSubProcessModel
@@ -11,7 +11,7 @@ from lava_backprop.procs.wiring import build_circuit
 
 @implements(proc=BackpropNetwork, protocol=LoihiProtocol)
 class SubBackpropNetworkModel(AbstractSubProcessModel):
-    """Chain, source, input, hidden and output layers; the precision is the leaves' tag."""
+    """Chain, source and the layers, each connected to its neighbours; the precision is the leaves' tag."""
 
     def __init__(self, proc):
-        build_circuit(self, proc, proc.proc_params["schedule"])
+        build_circuit(self, proc)

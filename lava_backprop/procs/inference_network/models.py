@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The composition of InferenceNetwork from the five leaf processes."""
+"""The composition of InferenceNetwork from its leaf processes."""
 
 from lava.magma.core.decorator import implements
 from lava.magma.core.model.sub.model import AbstractSubProcessModel
@@ -11,7 +11,7 @@ from lava_backprop.procs.wiring import build_circuit
 
 @implements(proc=InferenceNetwork, protocol=LoihiProtocol)
 class SubInferenceNetworkModel(AbstractSubProcessModel):
-    """Chain of 4, source, and x, h, o in the three layers."""
+    """Chain, source, and x, h_1 .. h_L, o in their layers."""
 
     def __init__(self, proc):
-        build_circuit(self, proc, "inference")
+        build_circuit(self, proc)

@@ -20,12 +20,11 @@ from lava_backprop.procs.input_layer.process import InputLayer
 class PyInputLayerModelFixed(AbstractPyLayerModel):
     """Loihi arithmetic: int32 sums, 24-bit voltage; spikes as int32 0/1."""
 
-    layer = "input"
     arith = FIXED
     spike_counts: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
-    s_in_x_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
     s_out_m_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
 
@@ -36,12 +35,11 @@ class PyInputLayerModelFixed(AbstractPyLayerModel):
 class PyInputLayerModelFloat(AbstractPyLayerModel):
     """The same dynamics in float64."""
 
-    layer = "input"
     arith = FLOAT
     spike_counts: np.ndarray = LavaPyType(np.ndarray, float)
     weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
-    s_in_x_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     s_out_m_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
 
@@ -50,11 +48,11 @@ class PyInputLayerModelFloat(AbstractPyLayerModel):
 class SubInputLayerModel(AbstractSubProcessModel):
     """x and m_x from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
-    ``LIFReset`` populations; gate synapses (136 << 6 from g01, g07, g11 onto
-    x, g06 onto m_x); relays 520 = 130 << 2: x -> m_x (DelayDense, 4),
-    m_x -> x (Dense, and DelayDense), source -> x (Dense); see
+    ``LIFReset`` populations; gate synapses (136 << 6 from the gates that
+    open x, and m_x); relays 520 = 130 << 2: x -> m_x, m_x -> x (``Dense``
+    or ``DelayDense``), source -> x (``Dense``); see
     `lava_backprop.procs.builtin_layers.compose_layer`.
     """
 
     def __init__(self, proc):
-        compose_layer(self, proc, "input")
+        compose_layer(self, proc)

@@ -12,26 +12,29 @@ class InputLayer(CheckedProcess):
 
     Memoryless neurons (bias -8192, theta 1024, 2-step refractoriness)::
 
-        V[t] = -8192 + gates[t-1] . w_gate + sum_relays w s_src[t-1-d]
+        V[t] = -8192 + gates[t-1] . w_gate + sum_relays w s_src[t-1-d] + 520 drive[t-1]
         s[t] = V[t] > 1024 and not s[t-1]
 
-    In the training schedule ``x`` fires in phase 1 (the source's spikes
-    through relay 520, opened by g01), ``m_x`` keeps it (x -> m_x, delay 4,
-    opened by g06) and replays it into ``x`` in phases 7 and 11 (m_x -> x,
-    delays 0 and 4, opened by g07 and g11). In the inference schedule only
+    In a training ring ``x`` fires in phase 1 (the source's spikes through
+    relay 520, opened by g01), ``m_x`` keeps it (x -> m_x) one phase before
+    the first replay and replays it into ``x`` in every phase in which W1
+    learns (phases 7 and 11 of the paper's ring). In an inference ring only
     ``x`` exists.
 
     Parameters
     ----------
-    n_in, n_hid, n_out : int
-        Layer sizes.
-    schedule : {"training", "inference"}
+    sizes : sequence of int
+        Layer sizes of the network, ``[n_in, h_1, .., h_L, n_out]``.
+    schedule : str
+        A ring of `lava_backprop.schedule.SCHEDULES` for that depth.
+    index : int
+        Always 0: the input layer.
     name : str, optional
 
     Ports
     -----
     s_in_gate : InPort, shape (n_phases,)
-    s_in_x_drive : InPort, shape (n_in,)
+    s_in_drive : InPort, shape (n_in,)
         Input spikes from the sample source.
     s_out_x, s_out_m_x : OutPort, shape (n_in,)
         Spikes of each population.
@@ -41,15 +44,15 @@ class InputLayer(CheckedProcess):
     spike_counts : (populations,)
         Spikes of each population so far, in the schedule's order.
     weight_changes : (1,)
-        Plastic updates applied so far (all copies).
+        Plastic updates applied so far (none: nothing is plastic here).
     """
 
-    def __init__(self, *, n_in: int, n_hid: int, n_out: int, schedule: str = "training", name=None, **kwargs):
-        n_phases = check_layer_args(n_in, n_hid, n_out, schedule)
-        super().__init__(n_in=n_in, n_hid=n_hid, n_out=n_out, schedule=schedule, name=name, **kwargs)
-        self.s_in_gate = InPort(shape=(n_phases,))
-        self.s_in_x_drive = InPort(shape=(n_in,))
-        self.s_out_x = OutPort(shape=(n_in,))
-        self.s_out_m_x = OutPort(shape=(n_in,))
-        self.spike_counts = Var(shape=(2,), init=0)
+    def __init__(self, *, sizes, schedule: str, index: int = 0, name=None, **kwargs):
+        size, sched, layer = check_layer_args(sizes, schedule, index, "input")
+        super().__init__(sizes=size.sizes, schedule=schedule, index=index, name=name, **kwargs)
+        self.s_in_gate = InPort(shape=(sched.n_phases,))
+        self.s_in_drive = InPort(shape=(size.n_in,))
+        self.s_out_x = OutPort(shape=(size.n_in,))
+        self.s_out_m_x = OutPort(shape=(size.n_in,))
+        self.spike_counts = Var(shape=(len(sched.layer_populations(layer)),), init=0)
         self.weight_changes = Var(shape=(1,), init=0)

@@ -20,19 +20,18 @@ SPIKE_FLOAT = LavaPyType(PyOutPort.VEC_DENSE, float)
 
 
 class AbstractPyOutputLayerModel(AbstractPyLayerModel):
-    """Adds the read-out of o and z = W2 h in the read-out phase."""
-
-    layer = "output"
+    """Adds the read-out of o and z = W_{L+1} h_L in the read-out phase."""
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
         self.recorder = Recorder(self.schedule.record_gate, proc_params["capacity"])
+        self.read = f"w{proc_params['index']}"
 
     def _after(self, gates, spikes) -> None:
         row = self.recorder.row(gates)
         if row is not None:
             self.o_rec[row] = spikes["o"]
-            self.z_rec[row] = self.core.syn["w2"]
+            self.z_rec[row] = self.core.syn[self.read]
 
 
 @implements(proc=OutputLayer, protocol=LoihiProtocol)
@@ -46,8 +45,8 @@ class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
     spike_counts: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
-    s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
-    s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_in_below: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
+    s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_out_o: PyOutPort = SPIKE_FIXED
     s_out_o_lo: PyOutPort = SPIKE_FIXED
     s_out_o_hi: PyOutPort = SPIKE_FIXED
@@ -55,7 +54,7 @@ class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
     s_out_d_pos: PyOutPort = SPIKE_FIXED
     s_out_d_neg: PyOutPort = SPIKE_FIXED
     s_out_ot: PyOutPort = SPIKE_FIXED
-    w2: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
+    w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
     o_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
     z_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
 
@@ -70,8 +69,8 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     spike_counts: np.ndarray = LavaPyType(np.ndarray, float)
     weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
-    s_in_h: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
-    s_in_t_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_in_below: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out_o: PyOutPort = SPIKE_FLOAT
     s_out_o_lo: PyOutPort = SPIKE_FLOAT
     s_out_o_hi: PyOutPort = SPIKE_FLOAT
@@ -79,7 +78,7 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     s_out_d_pos: PyOutPort = SPIKE_FLOAT
     s_out_d_neg: PyOutPort = SPIKE_FLOAT
     s_out_ot: PyOutPort = SPIKE_FLOAT
-    w2: np.ndarray = LavaPyType(np.ndarray, float)
+    w: np.ndarray = LavaPyType(np.ndarray, float)
     o_rec: np.ndarray = LavaPyType(np.ndarray, float)
     z_rec: np.ndarray = LavaPyType(np.ndarray, float)
 
@@ -89,19 +88,21 @@ class SubOutputLayerModel(AbstractSubProcessModel):
     """The output layer from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
     Seven ``LIFReset`` populations with their gate synapses and relays, the
-    target drive, and ``LearningDense`` W2 (h -> o, o<, o>: three copies)
-    learning with `lava_backprop.procs.builtin_layers.phase_sign_rule`. The
-    read-out is a host-side `ReadOut` probe on o's spikes and on the
-    synaptic input W2 h that o receives; ``o_rec`` and ``z_rec`` are its
-    records. The counters exist only in the CPU models.
+    target drive, and ``LearningDense`` ``W_{L+1}`` (three copies, onto o,
+    o_lo, o_hi) learning with
+    `lava_backprop.procs.builtin_layers.phase_sign_rule`. The read-out is a
+    host-side `ReadOut` probe on o's spikes and on the synaptic input
+    ``W_{L+1} h_L`` that o receives; ``o_rec`` and ``z_rec`` are its records.
+    The counters exist only in the CPU models.
     """
 
     def __init__(self, proc):
         p = proc.proc_params
-        synapses = compose_layer(self, proc, "output")
-        self.read_out = ReadOut(n_out=p["n_out"], schedule=p["schedule"], capacity=p["capacity"], name="read_out")
+        synapses = compose_layer(self, proc)
+        n_out = p["sizes"][-1]
+        self.read_out = ReadOut(n_out=n_out, schedule=p["schedule"], capacity=p["capacity"], name="read_out")
         proc.in_ports.s_in_gate.connect(self.read_out.s_in_gate)
         self.o.s_out.connect(self.read_out.s_in_o)
-        synapses["w2"][0].a_out.connect(self.read_out.a_in_z)
+        synapses[f"w{p['index']}"][0].a_out.connect(self.read_out.a_in_z)
         proc.o_rec.alias(self.read_out.o_rec)
         proc.z_rec.alias(self.read_out.z_rec)

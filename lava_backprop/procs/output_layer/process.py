@@ -1,36 +1,44 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""OutputLayer: o with its derivative bounds, target, error and transpose-error; W2; read-out."""
+"""OutputLayer: o with its derivative bounds, target, error and transpose-error; W_{L+1}; read-out."""
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.variable import Var
 
-from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, plastic_init
+from lava_backprop.procs.base_process import CheckedProcess, check_capacity, check_layer_args, plastic_init
+from lava_backprop.schedule import ROLES
 
 
 class OutputLayer(CheckedProcess):
-    """The output populations, the plastic W2 onto them and the per-sample read-out.
+    """The output populations, the plastic ``W_{L+1}`` onto them and the per-sample read-out.
 
     Memoryless neurons (bias -8192, theta 1024, 24-bit voltage, 2-step
     refractoriness)::
 
-        V[t] = -8192 + gates[t-1] . w_gate + sum_relays w s_src[t-1-d] + W2 h[t-1]
+        V[t] = -8192 + gates[t-1] . w_gate + sum_relays w s_src[t-1-d] + W_{L+1} h_L[t-1]
         s[t] = V[t] > 1024
 
-    Phases (training): ``o = [z > 512]``, ``o< = [z > 0]``, ``o> = [z > 1024]``
-    with ``z = W2 h``, and the target ``t`` (3); ``d+ = t and not o and o<``,
-    ``d- = o and not t and o< and not o>`` through relays, with o< (weight
-    8704) as their gate (4); ``o* = d+`` and ``oT- = d-`` (5); ``o* = d-`` and
-    ``oT- = d+`` (9). W2 (one store for its three copies h -> o, o<, o>)
-    learns ``+2`` on coincidences in phase 5 and ``-2`` in phase 9, saturating.
+    Phases (training, docs/ALGORITHM.md §4-5): ``o = [z > 512]``, ``o_lo =
+    [z > 0]``, ``o_hi = [z > 1024]`` with ``z = W_{L+1} h_L``, and the target
+    ``t``; then ``d_pos = t and not o and o_lo``, ``d_neg = o and not t and
+    o_lo and not o_hi`` through relays, with o_lo (weight 8704) as their gate;
+    while ``W_{L+1}`` potentiates, ``o* = d+`` and ``ot = d-``; while it
+    depresses, ``o* = d-`` and ``ot = d+``. ``W_{L+1}`` (one store for its
+    three copies onto o, o_lo, o_hi) learns ``+2`` and ``-2`` on those
+    coincidences, saturating.
 
-    In the read-out phase (3) of sample ``k`` the model stores o's spikes
-    and ``z`` in row ``k % capacity`` of ``o_rec`` and ``z_rec``.
+    In the read-out phase of sample ``k`` the model stores o's spikes and
+    ``z`` in row ``k % capacity`` of ``o_rec`` and ``z_rec``.
 
     Parameters
     ----------
-    n_in, n_hid, n_out : int
-    schedule : {"training", "inference"}
-    w2 : array of int, shape (n_out, n_hid)
+    sizes : sequence of int
+        Layer sizes ``[n_0, .., n_{L+1}]``.
+    schedule : str
+        A ring of `lava_backprop.schedule.SCHEDULES` for that depth.
+    index : int
+        ``L + 1``: the last layer.
+    w : array of int, shape (n_out, n_L)
+        ``W_{L+1}``.
     capacity : int
         Rows of the read-out records.
     name : str, optional
@@ -38,45 +46,35 @@ class OutputLayer(CheckedProcess):
     Ports
     -----
     s_in_gate : InPort, shape (n_phases,)
-    s_in_h : InPort, shape (n_hid,)
-    s_in_t_drive : InPort, shape (n_out,)
+    s_in_below : InPort, shape (n_L,)
+        Spikes of the last hidden layer.
+    s_in_drive : InPort, shape (n_out,)
         Target spikes from the sample source.
-    s_out_o, s_out_o_lo, s_out_o_hi, s_out_t, s_out_d_pos, s_out_d_neg, s_out_ot : OutPort, shape (n_out,)
+    s_out_<role> : OutPort, shape (n_out,)
+        One per role: o, o_lo, o_hi, t, d_pos, d_neg, ot.
 
     Vars
     ----
+    w : (n_out, n_L)
+    o_rec, z_rec : (capacity, n_out)
     spike_counts : (populations,)
         Spikes of each population so far, in the schedule's order.
     weight_changes : (1,)
         Plastic updates applied so far (all copies).
-    w2 : (n_out, n_hid)
-    o_rec, z_rec : (capacity, n_out)
     """
 
-    def __init__(
-        self,
-        *,
-        n_in: int,
-        n_hid: int,
-        n_out: int,
-        w2,
-        capacity: int,
-        schedule: str = "training",
-        name=None,
-        **kwargs,
-    ):
-        n_phases = check_layer_args(n_in, n_hid, n_out, schedule)
-        if not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"capacity must be a positive int, got {capacity!r}")
-        w2 = plastic_init("w2", w2, (n_out, n_hid))
-        super().__init__(n_in=n_in, n_hid=n_hid, n_out=n_out, capacity=capacity, schedule=schedule, name=name, **kwargs)
-        self.s_in_gate = InPort(shape=(n_phases,))
-        self.s_in_h = InPort(shape=(n_hid,))
-        self.s_in_t_drive = InPort(shape=(n_out,))
-        for pop in ("o", "o_lo", "o_hi", "t", "d_pos", "d_neg", "ot"):
-            setattr(self, f"s_out_{pop}", OutPort(shape=(n_out,)))
-        self.w2 = Var(shape=(n_out, n_hid), init=w2)
-        self.o_rec = Var(shape=(capacity, n_out), init=0)
-        self.z_rec = Var(shape=(capacity, n_out), init=0)
-        self.spike_counts = Var(shape=(7,), init=0)
+    def __init__(self, *, sizes, schedule: str, index: int, w, capacity: int, name=None, **kwargs):
+        size, sched, layer = check_layer_args(sizes, schedule, index, "output")
+        capacity = check_capacity(capacity)
+        w = plastic_init(f"w{index}", w, (size.n_out, size.sizes[-2]))
+        super().__init__(sizes=size.sizes, schedule=schedule, index=index, capacity=capacity, name=name, **kwargs)
+        self.s_in_gate = InPort(shape=(sched.n_phases,))
+        self.s_in_below = InPort(shape=(size.sizes[-2],))
+        self.s_in_drive = InPort(shape=(size.n_out,))
+        for role in ROLES["output"]:
+            setattr(self, f"s_out_{role}", OutPort(shape=(size.n_out,)))
+        self.w = Var(shape=w.shape, init=w)
+        self.o_rec = Var(shape=(capacity, size.n_out), init=0)
+        self.z_rec = Var(shape=(capacity, size.n_out), init=0)
+        self.spike_counts = Var(shape=(len(sched.layer_populations(layer)),), init=0)
         self.weight_changes = Var(shape=(1,), init=0)

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The gating schedule of the nBP circuit for any number of hidden layers.
+"""The training ring of the nBP circuit, built as data for any number of hidden layers.
 
-`training_schedule(L)` builds, as data (a `Schedule`), the ring that trains
-``x -> h_1 -> ... -> h_L -> o`` with the rule of `lava_backprop.deep`. For
-``L = 1`` it is the paper's 12-phase ring, `lava_backprop.schedule.TRAINING`.
+`training_schedule(L)` builds the ring that trains ``x -> h_1 -> .. -> h_L -> o``
+with the rule of docs/ALGORITHM.md §3; for ``L = 1`` it is the paper's
+12-phase ring (§4). The populations it routes are those of
+`lava_backprop.schedule.layout`.
 
-Phases, in order (``W_l`` maps layer ``l - 1`` to ``l``; layer ``L + 1`` is o)::
+Phases of the training ring, in order (``W_l`` maps layer ``l - 1`` to ``l``;
+layer ``L + 1`` is o)::
 
     0                 guard o*
     1 .. L + 2        forward: x, h_1, ..., h_L, then o with t; m_h_l keeps h_l
@@ -26,17 +28,28 @@ Phases, in order (``W_l`` maps layer ``l - 1`` to ``l``; layer ``L + 1`` is o)::
                       finally W_1's U+ and U-.
 
 Each relay connects the phases it is meant for (its delay is their
-distance). For ``L >= 2`` a population that would receive a plastic sum in a
-phase where it is closed is guarded there; for ``L = 1`` the guards are the
-paper's, which leave two such phases to the 9216 bound (docs/CIRCUIT.md).
+distance). A population that would receive a plastic sum in a phase where it
+is closed is guarded there. For ``L = 1`` these are the paper's guards and two
+more, h* in phase 0 and o* in phase 8, which the paper leaves to the 9216
+bound: on MNIST the replay of x in phase 11 exceeds it within the first epoch
+(docs/ALGORITHM.md §4.7).
+
+With ``parity=True`` an idle phase is inserted before every learning phase
+whose step parity would otherwise be wrong, and at the end if the ring is
+odd, so that potentiation and depression fall on steps of opposite parity:
+the Loihi 2 learning rule reads the sign from it (docs/LOIHI2.md). An idle
+phase computes nothing and carries the guards of the phase after it, since
+the plastic sums meant to be blocked there now arrive in it. For ``L = 1``
+this inserts idle phases after the paper's phases 8 and 11 (14 phases).
 """
 
 from collections import defaultdict
 
 from lava_backprop.params import CIRCUIT
-from lava_backprop.schedule import PlasticGroup, Population, Relay, Schedule
+from lava_backprop.schedule.layout import check_depth, names, plastic_groups, populations
+from lava_backprop.schedule.model import Relay, Schedule
 
-__all__ = ["training_schedule", "layer_names"]
+__all__ = ["training_schedule"]
 
 G = CIRCUIT.gate
 GM = CIRCUIT.gate + CIRCUIT.gate_minus
@@ -45,30 +58,44 @@ GI = CIRCUIT.gate_inhibit
 R = CIRCUIT.relay
 
 
-def layer_names(n_hidden: int) -> tuple[str, ...]:
-    """Layers of a network with ``n_hidden`` hidden layers, input to output."""
-    hidden = ("hidden",) if n_hidden == 1 else tuple(f"hidden{lay}" for lay in range(1, n_hidden + 1))
-    return ("input", *hidden, "output")
-
-
 class _Builder:
     """Phases appended one by one; populations fire in phases; relays join two firings."""
 
-    def __init__(self):
+    def __init__(self, parity: bool = False):
         self.gates = []  # per phase: list of (population, weight)
         self.notes = {}
         self.active = defaultdict(set)
         self.relays = set()
         self.potentiation = []
+        self.parity = {} if parity else None  # learning sign -> step parity of its phases
+        self.idle = []
 
-    def phase(self, note: str | None = None, potentiation: bool = False) -> int:
+    def phase(self, note: str | None = None, sign: int = 0) -> int:
+        """Append a phase; ``sign`` +1 / -1 marks potentiation / depression (learning) phases."""
+        if self.parity is not None and sign:
+            if sign not in self.parity:
+                other = self.parity.get(-sign)
+                self.parity[sign] = len(self.gates) % 2 if other is None else 1 - other
+            if len(self.gates) % 2 != self.parity[sign]:
+                self.idle.append(len(self.gates))
+                self.gates.append([])
         self.gates.append([])
         p = len(self.gates) - 1
         if note:
             self.notes[p] = note
-        if potentiation:
+        if sign > 0:
             self.potentiation.append(p)
         return p
+
+    def close(self) -> int:
+        """Make the ring even (with parity) and give idle phases their guards; return its length."""
+        if self.parity is not None and len(self.gates) % 2:
+            self.idle.append(len(self.gates))
+            self.gates.append([])
+        n = len(self.gates)
+        for p in self.idle:
+            self.gates[p] += [(pop, w) for pop, w in self.gates[(p + 1) % n] if w < 0]
+        return n
 
     def fire(self, p: int, pop: str, gate: int | None = None) -> None:
         """``pop`` fires in phase ``p`` (opened by ``gate``, or by its relays alone)."""
@@ -84,39 +111,30 @@ class _Builder:
         self.relays.add((src, dst, weight, p_dst - p_src - 1))
 
 
-def _names(n_hidden: int):
-    """Population names of each hidden layer; the paper's names for one hidden layer."""
-    out = {}
-    for lay in range(1, n_hidden + 1):
-        s = "" if n_hidden == 1 else str(lay)
-        out[lay] = {
-            "h": f"h{s}",
-            "lo": f"h{s}_lo",
-            "hi": f"h{s}_hi",
-            "m": f"m_h{s}",
-            "c": f"c_h{s}",
-            "t": f"h{lay}t",
-            "n": f"h{lay}n",
-            "dp": f"d{lay}_pos",
-            "dn": f"d{lay}_neg",
-        }
-    out[n_hidden + 1] = {"h": "o", "lo": "o_lo", "hi": "o_hi", "n": "ot"}
-    return out
-
-
-def training_schedule(n_hidden: int) -> Schedule:
+def training_schedule(n_hidden: int, parity: bool = False) -> Schedule:
     """The training ring for ``n_hidden`` hidden layers (see the module docstring).
+
+    Parameters
+    ----------
+    n_hidden : int
+        ``L >= 1``.
+    parity : bool
+        Insert idle phases so that the learning sign follows the step's parity.
+
+    Returns
+    -------
+    Schedule
+        Named ``"training-<L>"``, or ``"training-<L>-parity"``.
 
     Raises
     ------
     ValueError
         If ``n_hidden`` is not a positive int.
     """
-    if not isinstance(n_hidden, int) or isinstance(n_hidden, bool) or n_hidden < 1:
-        raise ValueError(f"n_hidden must be a positive int, got {n_hidden!r}")
-    L = n_hidden
-    nm = _names(L)
-    b = _Builder()
+    L = check_depth(n_hidden)
+    nm = names(L)
+    b = _Builder(parity)
+    name = f"training-{L}" + ("-parity" if parity else "")
     trio = lambda lay: (nm[lay]["h"], nm[lay]["lo"], nm[lay]["hi"])  # noqa: E731
 
     # 0 and the forward pass
@@ -177,11 +195,11 @@ def training_schedule(n_hidden: int) -> Schedule:
         b.relay(nm[lay]["t"], p_result, memory, p)
 
     if L == 1:
-        return _one_hidden_layer(b, nm, fwd, pe, replay_below, carriers, back_result)
+        return _one_hidden_layer(name, b, nm, fwd, pe, replay_below, carriers, back_result)
 
     # output level: U+ (with backward +), result, mask; U- (with backward -), result, mask
     top = nm[L]
-    u = b.phase(f"W{L + 1} +", potentiation=True)
+    u = b.phase(f"W{L + 1} +", sign=+1)
     replay_below(u, L + 1)
     carriers(u, L + 1, ("d_pos", pe), ("d_neg", pe))
     r = b.phase(f"backward h{L} +")
@@ -192,7 +210,7 @@ def training_schedule(n_hidden: int) -> Schedule:
     m = b.phase(f"keep d{L}+")
     mask(m, L, top["dp"], r, r)
     mem[L, "+"] = (top["dp"], m)
-    u = b.phase(f"W{L + 1} −")
+    u = b.phase(f"W{L + 1} −", sign=-1)
     replay_below(u, L + 1)
     carriers(u, L + 1, ("d_neg", pe), ("d_pos", pe))
     r = b.phase(f"backward h{L} −")
@@ -213,7 +231,7 @@ def training_schedule(n_hidden: int) -> Schedule:
         m = b.phase(f"keep d{lay - 1}−")
         mask(m, lay - 1, below["dn"], r, r)
         mem[lay - 1, "-"] = (below["dn"], m)
-        u = b.phase(f"W{lay} +", potentiation=True)
+        u = b.phase(f"W{lay} +", sign=+1)
         replay_below(u, lay)
         carriers(u, lay, mem[lay, "+"], mem[lay, "-"])
         r = b.phase(f"backward h{lay - 1} +")
@@ -221,72 +239,51 @@ def training_schedule(n_hidden: int) -> Schedule:
         m = b.phase(f"keep d{lay - 1}+")
         mask(m, lay - 1, below["dp"], r, pc[lay - 1])
         mem[lay - 1, "+"] = (below["dp"], m)
-        u = b.phase(f"W{lay} −")
+        u = b.phase(f"W{lay} −", sign=-1)
         replay_below(u, lay)
         carriers(u, lay, mem[lay, "-"], mem[lay, "+"])
         b.phase()  # the replays' plastic sums land here, guarded
     # W_1
-    u = b.phase("W1 +", potentiation=True)
+    u = b.phase("W1 +", sign=+1)
     replay_below(u, 1)
     carriers(u, 1, mem[1, "+"], None)
     b.phase()
-    u = b.phase("W1 −")
+    u = b.phase("W1 −", sign=-1)
     replay_below(u, 1)
     carriers(u, 1, mem[1, "-"], None)
-    n = len(b.gates)
-
     _memories(b, nm, L, fwd, pc)
-
-    plastic = _plastic(L, nm)
-    # guards: a closed population that a plastic pre fired into in the phase before
-    b.guard(p0, "o")
-    for pop in ("o_lo", "o_hi"):
+    for pop in ("o", "o_lo", "o_hi"):
         b.guard(p0, pop)
+    plastic = plastic_groups(L, nm)
+    _guard_plastic_sums(b, plastic)
+    b.close()
+    return _assemble(name, L, nm, b, plastic, fwd)
+
+
+def _guard_plastic_sums(b: _Builder, plastic) -> None:
+    """Guard every closed population that a plastic pre fired into in the phase before.
+
+    Its synaptic input is the plastic sum, unbounded by the rule; a guard
+    raises the input it tolerates from 9216 to 17344 (docs/ALGORITHM.md §4.7).
+    Runs before `_Builder.close`, which copies the guards into idle phases.
+    """
+    n = len(b.gates)
     for g in plastic:
         for p in sorted(b.active[g.pre]):
             q = (p + 1) % n
             for post in g.posts:
                 if q not in b.active[post]:
                     b.guard(q, post)
-    return _assemble(f"training-{L}", L, nm, b, plastic, fwd)
-
-
-def _plastic(L: int, nm: dict) -> tuple[PlasticGroup, ...]:
-    groups = []
-    for lay in range(1, L + 2):
-        pre = "x" if lay == 1 else nm[lay - 1]["h"]
-        groups.append(PlasticGroup(f"w{lay}", pre, (nm[lay]["h"], nm[lay]["lo"], nm[lay]["hi"])))
-    for lay in range(2, L + 2):
-        groups.append(PlasticGroup(f"w{lay}t_pos", nm[lay]["h"], (nm[lay - 1]["t"],)))
-        groups.append(PlasticGroup(f"w{lay}t_neg", nm[lay]["n"], (nm[lay - 1]["t"],)))
-    return tuple(groups)
 
 
 def _assemble(name: str, L: int, nm: dict, b: _Builder, plastic, fwd) -> Schedule:
-    layers = layer_names(L)
-    pops = [Population("x", "input", "x"), Population("m_x", "input", "m_x")]
-    for lay in range(1, L + 1):
-        layer = layers[lay]
-        suffix = "" if L == 1 else str(lay)
-        for key, label in (("h", "h"), ("lo", "h<"), ("hi", "h>"), ("m", "m_h"), ("c", "c_h")):
-            pops.append(Population(nm[lay][key], layer, f"{label}{suffix}"))
-        pops.append(Population(nm[lay]["t"], layer, f"h{lay}T", refractory=False))
-        if lay >= 2:
-            pops.append(Population(nm[lay]["n"], layer, f"hT-{lay}"))
-        if L >= 2:
-            pops.append(Population(nm[lay]["dp"], layer, f"d{lay}+"))
-            pops.append(Population(nm[lay]["dn"], layer, f"d{lay}-"))
-    for pop, label in (("o", "o"), ("o_lo", "o<"), ("o_hi", "o>"), ("t", "t"), ("d_pos", "d+"), ("d_neg", "d-")):
-        pops.append(Population(pop, "output", label))
-    pops.append(Population("ot", "output", "oT-"))
-    n = len(b.gates)
-    relays = tuple(Relay(src, dst, w, d) for src, dst, w, d in sorted(b.relays))
+    pops = populations(L, nm)
     return Schedule(
         name=name,
-        n_phases=n,
-        populations=tuple(pops),
+        n_phases=len(b.gates),
+        populations=pops,
         gates={p: tuple(targets) for p, targets in enumerate(b.gates)},
-        relays=relays,
+        relays=tuple(Relay(src, dst, w, d) for src, dst, w, d in sorted(b.relays)),
         plastic=plastic,
         drives={"x": ("x_drive", fwd[0] - 1), "t": ("t_drive", fwd[L + 1] - 1)},
         potentiation_gates=tuple(b.potentiation),
@@ -296,19 +293,20 @@ def _assemble(name: str, L: int, nm: dict, b: _Builder, plastic, fwd) -> Schedul
     )
 
 
-def _one_hidden_layer(b: _Builder, nm: dict, fwd: dict, pe: int, replay_below, carriers, back_result) -> Schedule:
+def _one_hidden_layer(name: str, b: _Builder, nm: dict, fwd, pe: int, replay_below, carriers, back_result) -> Schedule:
     """The rest of the ring for one hidden layer: the paper's phases 5 to 11.
 
     W1 has no transposed stores, so its potentiation needs only d1+ and runs
     as soon as d1+ is known, with the mask applied on the spot (h* = c_h and
     h1T, relays 8704 and 520, no gate); likewise W1's depression after d1-.
-    The guards are the paper's.
+    The guards are the paper's, and the two it leaves out (h* in phase 0, o*
+    in phase 8: see `_guard_plastic_sums`).
     """
     h = nm[1]
     trio = (h["h"], h["lo"], h["hi"])
     results = []
     for sign, same, other in (("+", "d_pos", "d_neg"), ("−", "d_neg", "d_pos")):
-        u = b.phase(f"W2 {sign}", potentiation=sign == "+")
+        u = b.phase(f"W2 {sign}", sign=1 if sign == "+" else -1)
         replay_below(u, 2)
         carriers(u, 2, (same, pe), (other, pe))
         r = b.phase(f"backward {sign}")
@@ -317,7 +315,7 @@ def _one_hidden_layer(b: _Builder, nm: dict, fwd: dict, pe: int, replay_below, c
         b.guard(r, "o"), b.guard(r, "o_lo"), b.guard(r, "o_hi")
         if sign == "+":
             b.fire(r, h["c"], G)
-        w1 = b.phase(f"W1 {sign}", potentiation=sign == "+")
+        w1 = b.phase(f"W1 {sign}", sign=1 if sign == "+" else -1)
         b.fire(w1, "x", G)
         for pop in trio:
             b.fire(w1, pop)
@@ -332,7 +330,10 @@ def _one_hidden_layer(b: _Builder, nm: dict, fwd: dict, pe: int, replay_below, c
         b.guard(0, pop)
     b.guard(pe, h["t"])
     b.guard(pe, "ot")
-    return _assemble("training", 1, nm, b, _plastic(1, nm), fwd)
+    plastic = plastic_groups(1, nm)
+    _guard_plastic_sums(b, plastic)  # adds h* in phase 0 and o* in phase 8 to the paper's guards
+    b.close()
+    return _assemble(name, 1, nm, b, plastic, fwd)
 
 
 def _memories(b: _Builder, nm: dict, L: int, fwd: dict, pc: dict) -> None:

@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Lava's runtime, behind a small face: the only module that touches Lava's internals.
+
+`LavaCircuit` builds one network (training or inference, any depth), compiles
+it once, streams samples through a memory-mapped sample buffer and reads the
+read-out records per run. A failure inside a process model stops every worker
+and surfaces as `EngineError` carrying the model's traceback (Lava itself
+raises a bare ``RuntimeError`` and then hangs in ``stop``); a runtime that
+never ran is torn down instead of stopped (Lava's ``stop`` waits forever
+there). `resolve_leaves` resolves a network the way a compiler would, for the
+hardware check.
+"""
+
+import logging
+import multiprocessing
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+from lava_backprop.errors import EngineError, HardwareError
+from lava_backprop.weights import WEIGHT_DTYPE
+
+__all__ = ["LavaCircuit", "import_lava_multiprocessing", "resolve_leaves"]
+
+_LAVA_MP = "lava.magma.runtime.message_infrastructure.multiprocessing"
+
+
+def import_lava_multiprocessing() -> None:
+    """Import Lava's message infrastructure, which sets the 'fork' start method.
+
+    Lava calls ``multiprocessing.set_start_method("fork")`` when that module is
+    imported and fails if anything (a tqdm lock, say) fixed the start method
+    before. Clearing the choice first lets Lava make it, as it would anyway.
+    """
+    if _LAVA_MP in sys.modules:
+        return
+    if multiprocessing.get_start_method(allow_none=True) is not None:
+        multiprocessing.set_start_method(None, force=True)
+    __import__(_LAVA_MP)
+
+
+def _buffer_dir() -> str | None:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def resolve_leaves(proc) -> list[tuple[object, type]]:
+    """The leaf processes of ``proc`` and the models a hardware run would choose for them.
+
+    Resolves the graph as ``Loihi2SimCfg(select_sub_proc_model=True)`` does:
+    compositions replace leaves where they exist. The processes are marked
+    compiled by the resolution; build a fresh network for anything else.
+    """
+    import_lava_multiprocessing()
+    from lava.magma.compiler.compiler_graphs import ProcGroupDiGraphs
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    graphs = ProcGroupDiGraphs(proc, Loihi2SimCfg(select_tag="fixed_pt", select_sub_proc_model=True))
+    leaves = sorted(graphs.resolved_proc_digraph.nodes, key=lambda p: p.name)
+    return [(leaf, leaf._model_class) for leaf in leaves]
+
+
+class LavaCircuit:
+    """One Lava network (training or inference), its runtime and its sample buffer.
+
+    Parameters
+    ----------
+    kind : {"training", "inference"}
+        `BackpropNetwork` or `InferenceNetwork`.
+    stores : dict of str to ndarray
+        Initial stores by name (``w1 ..``, and for training the transposed
+        stores; see `lava_backprop.weights.check_stores`).
+    tag : {"fixed_pt", "floating_pt"}
+    capacity : int
+        Samples per run: rows of the sample buffer and the read-out records.
+    watch_steps : int
+        If positive, a ring-buffer sink of that many steps records every
+        population's spikes (see `raster`).
+    builtins : bool
+        Select the compositions of Loihi 2 built-ins
+        (``select_sub_proc_model=True``), as a hardware run does; their ring
+        starts one step later (see `SubGatingChainModel`).
+    parity : bool
+        Train on the parity ring (``training-<L>-parity``), which the
+        built-in plastic layers need.
+    hardware : bool
+        Compile for Loihi 2 (``Loihi2HwCfg``, needs lava-loihi) instead of
+        the simulator; implies ``builtins``.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        stores: dict,
+        tag: str,
+        capacity: int,
+        watch_steps: int = 0,
+        builtins: bool = False,
+        parity: bool = False,
+        hardware: bool = False,
+    ):
+        import_lava_multiprocessing()
+        from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
+        from lava.proc.io.sink import RingBuffer
+
+        from lava_backprop.procs.backprop_network.process import BackpropNetwork
+        from lava_backprop.procs.inference_network.process import InferenceNetwork
+
+        if kind not in ("training", "inference"):
+            raise ValueError(f"kind must be 'training' or 'inference', got {kind!r}")
+        self.kind, self.tag, self.capacity = kind, tag, capacity
+        fd, self.path = tempfile.mkstemp(prefix=f"lava_backprop_{kind}_", suffix=".samples", dir=_buffer_dir())
+        os.close(fd)
+        root = logging.getLogger()
+        handlers = list(root.handlers)
+        try:
+            common = {"weights": stores, "buffer_path": self.path, "capacity": capacity}
+            if kind == "training":
+                self.net = BackpropNetwork(**common, parity=parity, name="nbp")
+            else:
+                self.net = InferenceNetwork(**common, name="nbp-inference")
+            self.n_in, self.n_out = self.net.size.n_in, self.net.size.n_out
+            self.buffer = np.memmap(self.path, dtype=np.uint8, mode="w+", shape=(capacity, self.n_in + self.n_out))
+            self.sinks = {}
+            for pop in self.net.schedule.populations if watch_steps > 0 else ():
+                port = getattr(self.net, f"s_out_{pop.name}")
+                self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
+                port.connect(self.sinks[pop.name].a_in)
+            if hardware:
+                cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
+            else:
+                cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
+            try:
+                self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
+            except Exception as err:
+                if hardware:
+                    raise HardwareError(f"compiling the {kind} network for Loihi 2 failed: {err!r}") from err
+                raise
+        except Exception:
+            self._remove_buffer()
+            raise
+        finally:
+            for h in root.handlers[:]:
+                if h not in handlers:
+                    root.removeHandler(h)  # Lava adds a console handler per process
+        self.schedule = self.net.schedule
+        self.startup = 1 if builtins or hardware else 0  # the built-in ring's first gate comes one step later
+        self.samples_done = 0
+        self.ran = False
+        self.alive = True
+
+    @property
+    def leaf_processes(self) -> int:
+        """Leaf processes of the running network (each an OS process in the simulator)."""
+        return len(self.net.runtime._messaging_infrastructure.actors) - 1  # one actor is the runtime service
+
+    def run(self, X: np.ndarray, T: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Run samples through the circuit; return their read-out (o, z)."""
+        n = X.shape[0]
+        o = np.empty((n, self.n_out), dtype=np.uint8)
+        z = np.empty((n, self.n_out), dtype=np.int32)
+        for lo in range(0, n, self.capacity):
+            m = min(self.capacity, n - lo)
+            rows = (self.samples_done + np.arange(m)) % self.capacity
+            self.buffer[rows, : self.n_in] = X[lo : lo + m]
+            self.buffer[rows, self.n_in :] = T[lo : lo + m] if T is not None else 0
+            first = self.samples_done == 0
+            self.advance(self.schedule.steps(m, first=first) + (self.startup if first else 0))
+            self.samples_done += m
+            o[lo : lo + m] = self.net.o_rec.get()[rows]
+            z[lo : lo + m] = self.net.z_rec.get()[rows]
+        return o, z
+
+    def raster(self) -> dict[str, np.ndarray]:
+        """Spikes of every population: ``raster[name][t]`` was emitted in step ``t``.
+
+        A sink records in step ``t + 1`` what was emitted in step ``t``, so
+        the rows cover steps 0 (nothing) to the second-to-last step run.
+        """
+        return {name: np.asarray(sink.data.get()).T.astype(bool) for name, sink in self.sinks.items()}
+
+    def counters(self) -> tuple[dict[str, int], int]:
+        """Spikes per population and plastic updates applied, counted by the models so far."""
+        spikes, changes = {}, 0
+        for layer in self.schedule.layers:
+            got = np.asarray(getattr(self.net, f"spike_counts_{layer}").get())
+            for pop, n in zip(self.schedule.layer_populations(layer), got, strict=True):
+                spikes[pop.name] = int(n)
+            changes += int(np.asarray(getattr(self.net, f"weight_changes_{layer}").get())[0])
+        return spikes, changes
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The network's plastic stores, read from the running models."""
+        names = [g.store for g in self.schedule.plastic]
+        return {k: np.asarray(getattr(self.net, k).get()).astype(WEIGHT_DTYPE) for k in names}
+
+    def advance(self, steps: int) -> None:
+        """Run the network ``steps`` more steps (blocking)."""
+        from lava.magma.core.run_conditions import RunSteps
+
+        if not self.alive:
+            raise EngineError("the Lava runtime was stopped")
+        try:
+            self.net.run(condition=RunSteps(num_steps=steps))
+            self.ran = True
+        except Exception as err:
+            details = self._failures()
+            self.abort()
+            raise EngineError(f"the Lava {self.kind} network failed:\n{details or err}") from err
+
+    def _failures(self) -> str:
+        runtime = self.net.runtime
+        infra = getattr(runtime, "_messaging_infrastructure", None)
+        found = []
+        for actor in getattr(infra, "actors", []):
+            exc = actor.exception
+            if exc:
+                error, tb = exc
+                found.append(f"{error}\n{tb}")
+        return "\n".join(found)
+
+    def abort(self) -> None:
+        """Tear down a runtime whose processes have failed (a plain stop would hang)."""
+        runtime = self.net.runtime
+        self.alive = False
+        try:
+            if runtime is not None:
+                runtime._is_started = False
+                runtime._is_running = False
+                infra = runtime._messaging_infrastructure
+                if infra is not None:
+                    for actor in infra.actors:
+                        if not getattr(actor, "_is_done", False) and actor.is_alive():
+                            actor.terminate()
+                    infra.stop()
+                if runtime._watchdog_manager is not None:
+                    runtime._watchdog_manager.stop()
+        finally:
+            self._remove_buffer()
+
+    def close(self) -> None:
+        """Stop the runtime and remove the sample buffer; safe to call twice."""
+        if not self.alive:
+            self._remove_buffer()
+            return
+        if not self.ran:
+            self.abort()
+            return
+        self.alive = False
+        try:
+            self.net.stop()
+        finally:
+            self._remove_buffer()
+
+    def _remove_buffer(self) -> None:
+        self.buffer = None
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
