@@ -199,15 +199,15 @@ class GroupCore:
 
     Notes
     -----
-    A plastic group's posts (h, h< and h> for W1; o, o< and o> for W2) are
-    separate synapse copies in the circuit. They always fire together when
+    A plastic group's posts (the trio h, h< and h> of a layer for its
+    ``W_l``) are separate synapse copies in the circuit. They always fire together when
     the group's pre population fires, so they receive identical updates and
     this model keeps one store for all of them; a step in which they would
     differ raises `CircuitError`.
 
     A closed population is silent only while its synaptic input stays at or
-    below 9216 (``theta - bias``); the plastic sums can exceed that in
-    principle. A population that fires outside its phases of
+    below 9216 (``theta - bias``; 17344 where guarded); the plastic sums can
+    exceed that in principle. A population that fires outside its phases of
     ``schedule.active_phases`` raises `CircuitError` rather than let the
     circuit drift from the rule it implements.
     """
@@ -239,6 +239,9 @@ class GroupCore:
         self.hist = {n: np.zeros((self.depth, self.width[n]), dtype=bool) for n in self.names}
         self.ptr = 0
         self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
+        self.refr_on = dict.fromkeys(self.names, False)  # whether any neuron of n is refractory
+        self.silent = {n: np.zeros(self.width[n], dtype=bool) for n in self.names}
+        self.index = {n: i for i, n in enumerate(self.names)}
         self.r_prev = False
         self.syn: dict[str, np.ndarray] = {}
         self.weight_changes = 0
@@ -271,37 +274,55 @@ class GroupCore:
         """
         dt = self.arith.dtype
         offsets = self.gate_matrix @ np.asarray(gates, dtype=np.int64) + CIRCUIT.bias
-        current = {n: np.full(self.width[n], offsets[i], dtype=dt) for i, n in enumerate(self.names)}
+        current = {}  # synaptic input of the populations that received any; the others cannot fire
+
+        def add(pop: str, value) -> None:
+            if pop not in current:
+                current[pop] = np.full(self.width[pop], offsets[self.index[pop]], dtype=dt)
+            current[pop] += value
+
         for r in self.relays:
-            current[r.dst] += r.weight * self.last(r.src, r.delay)
+            src = self.last(r.src, r.delay)
+            if src.any():
+                add(r.dst, r.weight * src)
         for pop, stream in self.drives:
-            current[pop] += self.drive_weight * np.asarray(ext[stream], dtype=bool)
+            drive = np.asarray(ext[stream], dtype=bool)
+            if drive.any():
+                add(pop, self.drive_weight * drive)
         pre_idx = {}
         for g in self.plastic:
             idx = pre_idx[g.pre] = np.flatnonzero(ext[g.pre])
             w = stores[g.store]
             syn = w[:, idx].sum(axis=1, dtype=dt) if idx.size else np.zeros(w.shape[0], dtype=dt)
             self.syn[g.store] = syn
-            for post in g.posts:
-                current[post] += syn
+            if idx.size:
+                for post in g.posts:
+                    add(post, syn)
         if self.schedule.learns:
             self._learn(pre_idx, stores)
         spikes = {}
         phase = int(np.argmax(gates))
         for n in self.names:
-            s = self.arith.clamp(current[n]) > CIRCUIT.theta
+            if n in current:
+                s = self.arith.clamp(current[n]) > CIRCUIT.theta
+            else:  # no input: the bar is at least theta - 1024 + 1024 > 0, nothing fires
+                s = self.silent[n]
             if self.refractory[n]:
-                s &= self.refr[n] == 0
-                self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
-            if not self.allowed[n][phase] and s.any():
-                bound = CIRCUIT.theta - offsets[self.names.index(n)]
+                if self.refr_on[n]:
+                    s = s & (self.refr[n] == 0)
+                    self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
+                elif n in current:
+                    self.refr[n] = (s * (REFRACTORY - 1)).astype(np.int8)
+                self.refr_on[n] = bool(self.refr[n].any())
+            if n in current and s.any() and not self.allowed[n][phase]:
+                bound = CIRCUIT.theta - offsets[self.index[n]]
                 raise CircuitError(
                     f"{n} fired in phase {phase}, where it must stay silent: its synaptic input exceeded "
                     f"{bound}, the most a closed population there tolerates, so the circuit no longer computes "
                     "nBP exactly"
                 )
             spikes[n] = s
-        self.spike_counts += [np.count_nonzero(spikes[n]) for n in self.names]
+        self.spike_counts += [np.count_nonzero(spikes[n]) if n in current else 0 for n in self.names]
         self.ptr = (self.ptr + 1) % self.depth
         for n in self.names:
             self.hist[n][self.ptr] = spikes[n]
