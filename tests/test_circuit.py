@@ -69,7 +69,7 @@ def test_simulation_of_one_hidden_layer_equals_the_rule(arith, n_in, n_hid, n_ou
 @pytest.mark.parametrize(("sizes", "seed"), [((20, 12, 10), 0), ((24, 14, 14, 8), 1), ((24, 14, 12, 10, 8), 6)])
 def test_every_ring_trains_exactly_like_the_rule(sizes, seed, parity):
     """The plain and the parity ring of one to three hidden layers, updates saturating at both ends."""
-    weights, X, T = saturating_deep(sizes, 150, seed)
+    weights, X, T = saturating_deep(sizes, 60, seed)
     want = transcription(weights, X, T)
     assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
     stores = stores_of(*weights)

@@ -83,9 +83,9 @@ def test_loihi2_sim_trains_exactly_like_the_reference():
     assert clipped["bottom"] > 0 and clipped["top"] == 0, clipped
 
 
-@pytest.mark.parametrize(("sizes", "seed"), [(SIZES, 0), ((16, 10, 4), 0)])
-def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound(sizes, seed):
-    w1, w2, X, T = problem(sizes=sizes, seed=seed)
+def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound():
+    """The whole trajectory is the rule's with bound 255 (a second network: the two-hidden-layer test below)."""
+    w1, w2, X, T = problem()
     weights = train_both(w1, w2, X, T, w_max=255)
     clipped = clipped_updates([w1, w2], X, T)
     assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
@@ -98,10 +98,10 @@ def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound(sizes, seed)
 
 def test_loihi2_sim_of_two_hidden_layers_trains_like_the_rule_with_lavas_bound():
     """The parity ring of two hidden layers from built-ins, every store saturating at both ends."""
-    weights, X, T = saturating_deep((24, 14, 14, 8), 24, 1)
+    weights, X, T = saturating_deep((24, 14, 14, 8), 12, 1)
     want = transcription(weights, X, T, hi=255)
     assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
-    with lb.make_engine("loihi2-sim", weights, chunk=12) as sim:
+    with lb.make_engine("loihi2-sim", weights, chunk=6) as sim:  # two runs of the circuit
         o, z = sim.train(X, T)
         got = sim.weights()
         o_pred, z_pred = sim.predict(X)
