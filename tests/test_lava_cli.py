@@ -58,9 +58,9 @@ def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
 
 
 def test_loihi2_sim_run_equals_reference_run(tmp_path, data_root):
-    """The built-in circuit through the CLI; 30 MNIST samples from Glorot weights
+    """The built-in circuit through the CLI; 15 MNIST samples from Glorot weights
     reach neither end of the range, so no deviation is expected."""
-    args = ["--samples", "30", "--test-samples", "20", "--hidden", "8", "--epochs", "1", "--seed", "3", "--no-progress"]
+    args = ["--samples", "15", "--test-samples", "10", "--hidden", "8", "--epochs", "1", "--seed", "3", "--no-progress"]
     runs = {}
     for engine in ("reference", "loihi2-sim"):
         runs[engine] = tmp_path / engine

@@ -83,21 +83,9 @@ def test_loihi2_sim_trains_exactly_like_the_reference():
     assert clipped["bottom"] > 0 and clipped["top"] == 0, clipped
 
 
-def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound():
-    """The whole trajectory is the rule's with bound 255 (a second network: the two-hidden-layer test below)."""
-    w1, w2, X, T = problem()
-    weights = train_both(w1, w2, X, T, w_max=255)
-    clipped = clipped_updates([w1, w2], X, T)
-    assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
-    with lb.make_engine("reference", w1, w2) as ref:
-        ref.train(X, T)
-        w_ref = ref.weights()
-    assert sum(int((weights[key] != w_ref[key]).sum()) for key in w_ref) > 0
-    assert any((weights[key] % 2).any() for key in w_ref)  # odd: once at 255
-
-
 def test_loihi2_sim_of_two_hidden_layers_trains_like_the_rule_with_lavas_bound():
-    """The parity ring of two hidden layers from built-ins, every store saturating at both ends."""
+    """The parity ring of two hidden layers from built-ins, every store saturating at both ends:
+    the rule with Lava's bound 255, on a second network."""
     weights, X, T = saturating_deep((24, 14, 14, 8), 12, 1)
     want = transcription(weights, X, T, hi=255)
     assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
@@ -132,17 +120,26 @@ def test_loihi2_sim_spikes_phase_by_phase_like_the_circuit():
     assert len(silent) <= 2, silent
 
 
-def test_loihi2_sim_predicts_and_resumes_from_weights_at_255():
+def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound_then_predicts_and_resumes():
+    """The whole trajectory is the rule's with bound 255 (a second network: the two-hidden-layer test
+    above), and so are prediction and training resumed from weights at 255."""
     w1, w2, X, T = problem()
-    with lb.make_engine("loihi2-sim", w1, w2, chunk=40) as sim, lb.make_engine("dense", w1, w2, w_max=255) as rule:
-        sim.train(X, T)
-        rule.train(X, T)
-        learned = sim.weights()
-        assert (learned["w2"] == 255).any()
+    clipped = clipped_updates([w1, w2], X, T)
+    assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
+    with lb.make_engine("loihi2-sim", w1, w2, chunk=25) as sim, lb.make_engine("dense", w1, w2, w_max=255) as rule:
+        for got, want in zip(sim.train(X, T), rule.train(X, T), strict=True):  # two runs of the circuit
+            np.testing.assert_array_equal(got, want)
+        learned, want = sim.weights(), rule.weights()
+        for key, value in want.items():
+            np.testing.assert_array_equal(learned[key], value, err_msg=key)
+        assert (learned["w2"] == 255).any() and any((w % 2).any() for w in learned.values())  # odd: once at 255
         with pytest.raises(lb.EngineError, match="keep no counters"):
             sim.op_counts()
         for got, want in zip(sim.predict(X), rule.predict(X), strict=True):
             np.testing.assert_array_equal(got, want)
+    with lb.make_engine("reference", w1, w2) as ref:
+        ref.train(X, T)
+        assert sum(int((learned[key] != value).sum()) for key, value in ref.weights().items()) > 0
     more = problem(n=30)
     with lb.make_engine("loihi2-sim", learned, chunk=30) as sim, lb.make_engine("dense", learned, w_max=255) as rule:
         for got, want in zip(sim.train(more[2], more[3]), rule.train(more[2], more[3]), strict=True):
