@@ -27,6 +27,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from lava_backprop.engine import check_spikes, check_targets
+from lava_backprop.files import atomic_path
 from lava_backprop.params import NetworkSize
 from lava_backprop.schedule import Schedule, inference_schedule, training_schedule
 from lava_backprop.simulation import simulate
@@ -288,7 +289,21 @@ def energy_report(stores: dict, X_train, T_train, X_test, model: CostModel = LOI
 
 
 def plot_energy(report: dict, path) -> None:
-    """Bars of the energy breakdown per sample, training and inference, beside the paper."""
+    """Bars of the energy breakdown per sample, training and inference, beside the paper.
+
+    Parameters
+    ----------
+    report : dict
+        As returned by `energy_report`.
+    path : path-like
+        PNG file to write, through `lava_backprop.files.atomic_path`: a
+        failed write leaves an existing file as it was.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (a full disk: ``errno.ENOSPC``).
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 4), layout="constrained")
@@ -307,4 +322,5 @@ def plot_energy(report: dict, path) -> None:
         )
         ax.set(xlabel="energy per sample (uJ)", title=f"{mode} ({r['model']}), {r['latency_ms']:.3g} ms per sample")
         ax.legend(fontsize="small")
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")

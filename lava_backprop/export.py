@@ -27,19 +27,24 @@ threshold 512. `read_netx` reads the weights back; `run_netx` runs a file in
 Lava's simulator as built-in processes: ``RingBuffer -> Dense -> LIFReset ->
 .. -> Dense -> LIFReset``, one sample per step, pipelined.
 
-Both writers go through a temporary file in the target directory that is
-moved into place, so a failed export leaves no partial file.
+Both writers build the HDF5 file in memory and write its bytes with Python's
+file I/O through `lava_backprop.files.atomic_path` (a temporary file in the
+target directory, moved into place when complete): HDF5 writing to a disk
+that fills up can crash the process (a segmentation fault in h5py 3.16)
+instead of raising, whereas this way a full disk raises `OSError` (ENOSPC)
+and a failed export leaves no partial file.
 """
 
+import io
 import os
 import uuid
-from pathlib import Path
 
 import h5py
 import nir
 import numpy as np
 
 from lava_backprop.errors import ExportError, LavaBackpropError, ShapeError
+from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
 
@@ -59,16 +64,10 @@ def _check_weights(weights) -> list[np.ndarray]:
     return [stores[f"w{i}"] for i in range(1, size.n_hidden + 2)]
 
 
-def _write_atomically(path: os.PathLike, write) -> None:
-    """Call ``write(tmp)`` on a fresh name beside ``path``, then move that file to ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _write_file(path: os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through `atomic_path`; a full disk raises `OSError` and leaves nothing."""
+    with atomic_path(path) as tmp, open(tmp, "xb") as f:
+        f.write(data)
 
 
 def to_nir(weights) -> nir.NIRGraph:
@@ -112,9 +111,17 @@ def export_nir(weights, path: os.PathLike) -> None:
     path : path-like
         Written through a temporary file in its directory; an existing file
         is replaced.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (a full disk: ``errno.ENOSPC``);
+        ``path`` is then left as it was.
     """
     graph = to_nir(weights)
-    _write_atomically(path, lambda tmp: nir.write(tmp, graph))
+    image = io.BytesIO()
+    nir.write(image, graph)  # nir's own writer, into memory (h5py's file-object driver)
+    _write_file(path, image.getvalue())
 
 
 def run_nir(graph: nir.NIRGraph, X) -> tuple[np.ndarray, np.ndarray]:
@@ -177,8 +184,13 @@ def _dataset(group: h5py.Group, key: str, value) -> None:
         group.create_dataset(key, data=value)
 
 
-def _write_netx(path: str, mats: list[np.ndarray]) -> None:
-    with h5py.File(path, "w") as f:
+def _netx_image(mats: list[np.ndarray]) -> bytes:
+    """The bytes of the netx HDF5 file of ``mats``, built in memory (h5py's core driver, no backing file).
+
+    The name only identifies the file to HDF5, which refuses to create two
+    open files of one name; nothing is written under it.
+    """
+    with h5py.File(f"netx-{uuid.uuid4().hex}", "w", driver="core", backing_store=False) as f:
         f.attrs["source"] = "lava_backprop"
         layer = f.create_group("layer")
         first = layer.create_group("0")
@@ -197,6 +209,8 @@ def _write_netx(path: str, mats: list[np.ndarray]) -> None:
         sim = f.create_group("simulation")
         sim["Ts"] = 1
         sim["tSample"] = 1
+        f.flush()
+        return f.id.get_file_image()
 
 
 def export_netx(weights, path: os.PathLike) -> None:
@@ -214,6 +228,12 @@ def export_netx(weights, path: os.PathLike) -> None:
         Written through a temporary file in its directory; an existing file
         is replaced.
 
+    Raises
+    ------
+    OSError
+        If the file cannot be written (a full disk: ``errno.ENOSPC``);
+        ``path`` is then left as it was.
+
     Notes
     -----
     lava-dl 0.6.0 loads every weight exactly except 255 in a matrix that
@@ -221,7 +241,7 @@ def export_netx(weights, path: os.PathLike) -> None:
     254 (and prints a warning). `run_netx` runs all weights exactly.
     """
     mats = _check_weights(weights)
-    _write_atomically(path, lambda tmp: _write_netx(tmp, mats))
+    _write_file(path, _netx_image(mats))
 
 
 def _text(dataset: h5py.Dataset) -> str:

@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Figures of a training run, drawn without a display (matplotlib's Agg canvas)."""
+"""Figures of a training run, drawn without a display (matplotlib's Agg canvas).
+
+Every figure is written as a PNG through `lava_backprop.files.atomic_path`:
+an existing plot is replaced only by a complete one, and a failed write (a
+full disk raises `OSError`) leaves neither a truncated image nor a temporary
+file.
+"""
 
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT
 
 __all__ = ["plot_learning_curves", "plot_weight_histograms", "plot_receptive_fields", "plot_raster", "plot_run"]
@@ -15,6 +22,12 @@ _LABELS = {
     "argmax_o": "argmax(o)",
     "argmax_z": "argmax(z), membrane",
 }
+
+
+def _save(fig: Figure, path: os.PathLike) -> None:
+    """Write ``fig`` as a PNG to ``path`` through `atomic_path` (whose temporary name has no ``.png``)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
 
 
 def plot_learning_curves(metrics: list[dict], path: os.PathLike) -> None:
@@ -51,7 +64,7 @@ def plot_learning_curves(metrics: list[dict], path: os.PathLike) -> None:
     ax_mse.legend(fontsize="small")
     for ax in (ax_acc, ax_mse):
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
 
 
 def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> None:
@@ -80,7 +93,7 @@ def plot_weight_histograms(stores: dict, path: os.PathLike, title: str = "") -> 
         ax.set_xlabel("weight (threshold theta = 1024)")
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
 
 
 def plot_receptive_fields(w1, path: os.PathLike, n: int = 25, image_shape=None, title: str = "") -> None:
@@ -115,7 +128,7 @@ def plot_receptive_fields(w1, path: os.PathLike, n: int = 25, image_shape=None, 
     if image is not None:
         fig.colorbar(image, ax=list(axes), shrink=0.6, label="weight")
     fig.suptitle(title or f"W1 receptive fields of {n} hidden units")
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
 
 
 def plot_raster(
@@ -173,7 +186,7 @@ def plot_raster(
         or f"{schedule.name} circuit, sample{'s' if n_samples > 1 else ''} "
         f"{first_sample}{'' if n_samples == 1 else f' to {first_sample + n_samples - 1}'}"
     )
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
 
 
 def plot_run(run_dir: os.PathLike) -> dict[str, str]:

@@ -3,16 +3,20 @@
 
 import gzip
 import http.server
+import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lava_backprop.data import cache_dir, load_dataset
-from lava_backprop.data.fetch import FILES
+from lava_backprop.data import cache_dir, fetch, load_dataset
+from lava_backprop.data.fetch import FILES, SOURCES, fetch_file
 from lava_backprop.errors import DataError
 
 LABELS = FILES["test", "labels"]
@@ -20,7 +24,8 @@ IMAGES = FILES["test", "images"]
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a directory; paths under /cut/ promise more bytes than they send."""
+    """Serves a directory; paths under /cut/ promise more bytes than they send,
+    under /trickle/ send one byte every 0.5 s."""
 
     def __init__(self, *args, log, **kwargs):
         self.requests_log = log
@@ -35,6 +40,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 3])
+            return
+        if self.path.startswith("/trickle/"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(40):  # at most 20 s, should the client never hang up
+                try:
+                    self.wfile.write(b"\x1f")
+                except OSError:
+                    return
+                time.sleep(0.5)
             return
         super().do_GET()
 
@@ -64,7 +80,7 @@ def www(tmp_path_factory, data_root):
 
 @pytest.fixture
 def server(www, monkeypatch):
-    """Mirrors at http://127.0.0.1:PORT/{good,truncated,wrong,cut,empty}/."""
+    """Mirrors at http://127.0.0.1:PORT/{good,truncated,wrong,cut,trickle,empty}/."""
     root = www
     log = []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root), log=log))
@@ -72,6 +88,7 @@ def server(www, monkeypatch):
     thread.start()
     monkeypatch.delenv("LAVA_BACKPROP_DATA", raising=False)
     monkeypatch.delenv("LAVA_BACKPROP_MIRRORS", raising=False)
+    monkeypatch.delenv("LAVA_BACKPROP_DOWNLOAD_TIMEOUT", raising=False)
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", log
     finally:
@@ -149,3 +166,68 @@ def test_failed_download_keeps_a_good_cached_copy(server):
     ds = load_dataset("mnist20", "test", mirrors=[url + "/wrong"])
     assert len(ds) == 10000
     assert cached(IMAGES).read_bytes() == before
+
+
+def test_trickling_mirror_hits_the_deadline(server, monkeypatch, caplog):
+    url, log = server
+    monkeypatch.setenv("LAVA_BACKPROP_DOWNLOAD_TIMEOUT", "2")
+    start = time.monotonic()
+    with pytest.raises(DataError, match="deadline of 2 s exceeded") as info:
+        fetch_file(SOURCES["mnist"], LABELS, mirrors=[url + "/trickle"])
+    assert 2 <= time.monotonic() - start < 4
+    assert f"{url}/trickle/{LABELS}" in str(info.value)
+    assert leftovers() == []
+    # The argument overrides the variable; the next mirror is then used.
+    start = time.monotonic()
+    path = fetch_file(SOURCES["mnist"], LABELS, mirrors=[url + "/trickle", url + "/good"], deadline=0.5)
+    assert 0.5 <= time.monotonic() - start < 2.5
+    assert path == cached(LABELS)
+    assert "deadline of 0.5 s exceeded" in caplog.text
+    assert log[-2:] == [f"/trickle/{LABELS}", f"/good/{LABELS}"]
+    assert leftovers() == [LABELS]
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "nan", "inf"])
+def test_bad_download_timeout_is_refused(server, monkeypatch, value):
+    url, log = server
+    monkeypatch.setenv("LAVA_BACKPROP_DOWNLOAD_TIMEOUT", value)
+    with pytest.raises(DataError, match="LAVA_BACKPROP_DOWNLOAD_TIMEOUT"):
+        load_dataset("mnist20", "test", mirrors=[url + "/good"])
+    assert log == []
+
+
+def test_interrupted_download_leaves_nothing(server, monkeypatch):
+    url, _ = server
+
+    def interrupt(self, n=1):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch.tqdm, "update", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_file(SOURCES["mnist"], IMAGES, mirrors=[url + "/good"])
+    assert leftovers() == []
+
+
+def test_stale_temporaries_are_removed(server):
+    url, _ = server
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    folder = cached(LABELS).parent
+    folder.mkdir(parents=True)
+    stale = folder / f".{LABELS}.{finished.pid}.0123abcd.tmp"
+    live = folder / f".{LABELS}.{os.getpid()}.4567cdef.tmp"
+    stale.write_bytes(b"partial")
+    live.write_bytes(b"partial")
+    fetch_file(SOURCES["mnist"], LABELS, mirrors=[url + "/good"])
+    assert not stale.exists()
+    assert live.exists()
+
+
+def test_fetched_file_has_the_umask_mode(server):
+    url, _ = server
+    old = os.umask(0o027)
+    try:
+        path = fetch_file(SOURCES["mnist"], LABELS, mirrors=[url + "/good"])
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -195,9 +195,8 @@ def test_writes_replace_files_atomically(tmp_path, monkeypatch):
     target = tmp_path / "net.nir"
     target.write_bytes(b"previous")
 
-    def failing_write(filename, graph):
-        with open(filename, "wb") as f:
-            f.write(b"half a file")
+    def failing_write(file, graph):
+        file.write(b"half a file")
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(export.nir, "write", failing_write)

@@ -13,12 +13,21 @@ separated by spaces) into the cache, and kept only if the MD5 of its
 decompressed contents is the published one. A found file is checked the same
 way when read; a bad file in the cache is fetched again, a bad file anywhere
 else is reported and left untouched.
+
+Each download has an overall deadline (300 s, or ``$LAVA_BACKPROP_DOWNLOAD_TIMEOUT``
+seconds, or the ``deadline`` argument of `fetch_file`), checked after every
+read, so a mirror that trickles bytes cannot stall a run; a mirror past its
+deadline counts as failed and the next one is tried. A download is written
+through `lava_backprop.files.atomic_path`: the temporary file is removed on any
+error or interrupt, and one left by a killed process is removed by the next
+fetch into the same directory.
 """
 
 import http.client
 import logging
+import math
 import os
-import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +37,7 @@ from tqdm.auto import tqdm
 
 from lava_backprop.data.idx import decompress_and_hash
 from lava_backprop.errors import DataError
+from lava_backprop.files import atomic_path, remove_stale_temporaries
 
 __all__ = ["SOURCES", "FILES", "DataSource", "cache_dir", "find_file", "fetch_file"]
 
@@ -35,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 ENV_DATA = "LAVA_BACKPROP_DATA"
 ENV_MIRRORS = "LAVA_BACKPROP_MIRRORS"
+ENV_TIMEOUT = "LAVA_BACKPROP_DOWNLOAD_TIMEOUT"
+DEFAULT_DEADLINE = 300.0
 
 FILES = {
     ("train", "images"): "train-images-idx3-ubyte.gz",
@@ -123,58 +135,117 @@ def _mirrors(source: DataSource, mirrors) -> list[str]:
     return [m if m.endswith("/") else m + "/" for m in mirrors]
 
 
-def _download(url: str, dest: Path, timeout: float) -> None:
-    with urllib.request.urlopen(url, timeout=timeout) as resp, open(dest, "wb") as out:
-        total = resp.headers.get("Content-Length")
-        with tqdm(
-            total=int(total) if total else None,
-            unit="B",
-            unit_scale=True,
-            desc=f"download {dest.name.split('.', 1)[0]}",
-            leave=False,
-        ) as bar:
-            received = 0
-            while chunk := resp.read(1 << 16):
-                out.write(chunk)
-                received += len(chunk)
-                bar.update(len(chunk))
+def _deadline(deadline) -> float:
+    """The overall download deadline in seconds: ``deadline``, else ``$LAVA_BACKPROP_DOWNLOAD_TIMEOUT``, else 300."""
+    if deadline is not None:
+        if not deadline > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
+        return float(deadline)
+    text = os.environ.get(ENV_TIMEOUT, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise DataError(f"${ENV_TIMEOUT} must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _download(url: str, dest: Path, timeout: float, deadline: float) -> None:
+    """Write ``url`` to ``dest``, giving up after ``deadline`` seconds.
+
+    Each socket read waits at most ``min(timeout, deadline)`` and the clock is
+    checked after every read, so a mirror that trickles bytes is cut off
+    within one read past the deadline.
+    """
+    end = time.monotonic() + deadline
+
+    def wait() -> float:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return min(timeout, left)
+
+    try:
+        with urllib.request.urlopen(url, timeout=wait()) as resp, open(dest, "wb") as out:
+            total = resp.headers.get("Content-Length")
+            with tqdm(
+                total=int(total) if total else None,
+                unit="B",
+                unit_scale=True,
+                desc=f"download {url.rsplit('/', 1)[-1].split('.', 1)[0]}",
+                leave=False,
+            ) as bar:
+                received = 0
+                while True:
+                    wait()
+                    # read1 returns what has arrived; read(n) would block until n bytes did.
+                    if not (chunk := resp.read1(1 << 16)):
+                        break
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+    except OSError:
+        if time.monotonic() >= end:
+            raise DataError(f"deadline of {deadline:g} s exceeded") from None
+        raise
     if total and received != int(total):
         raise DataError(f"connection closed after {received} of {total} bytes")
 
 
-def fetch_file(source: DataSource, name: str, mirrors=None, timeout: float = 60.0) -> Path:
+def fetch_file(source: DataSource, name: str, mirrors=None, timeout: float = 60.0, deadline=None) -> Path:
     """Download ``name`` into the cache and verify it; return the cached path.
 
     The file is written under a temporary name and moved into place only
     after the MD5 of its decompressed contents matched, so an interrupted or
-    bad download never replaces anything.
+    bad download never replaces anything, and the temporary file is removed
+    on any error or interrupt. Temporaries left by killed processes are
+    removed first.
+
+    Parameters
+    ----------
+    source : DataSource
+        The dataset the file belongs to.
+    name : str
+        File name, a key of ``source.md5``.
+    mirrors : sequence of str, optional
+        Base URLs tried in order; default ``$LAVA_BACKPROP_MIRRORS``, else
+        ``source.mirrors``.
+    timeout : float
+        Seconds a single socket operation may wait.
+    deadline : float, optional
+        Seconds one download from one mirror may take in all; default
+        ``$LAVA_BACKPROP_DOWNLOAD_TIMEOUT``, else 300.
 
     Raises
     ------
     DataError
-        If no mirror delivered a verified copy; the message lists each try.
+        If no mirror delivered a verified copy (the message lists each try),
+        or ``$LAVA_BACKPROP_DOWNLOAD_TIMEOUT`` is not a positive number.
+    ValueError
+        If ``deadline`` is not positive.
     """
+    deadline = _deadline(deadline)
     dest_dir = cache_dir() / source.folder
     dest_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(dest_dir)
     dest = dest_dir / name
     failures = []
     for base in _mirrors(source, mirrors):
         url = base + name
-        fd, tmp = tempfile.mkstemp(prefix=name + ".", suffix=".part", dir=dest_dir)
-        os.close(fd)
-        tmp = Path(tmp)
+        tmp = None
         try:
-            logger.info("downloading %s", url)
-            _download(url, tmp, timeout)
-            _, digest = decompress_and_hash(tmp)
-            if digest != source.md5[name]:
-                raise DataError(f"checksum mismatch (MD5 of contents {digest}, expected {source.md5[name]})")
-            os.replace(tmp, dest)
+            with atomic_path(dest) as tmp:
+                logger.info("downloading %s", url)
+                _download(url, tmp, timeout, deadline)
+                _, digest = decompress_and_hash(tmp)
+                if digest != source.md5[name]:
+                    raise DataError(f"checksum mismatch (MD5 of contents {digest}, expected {source.md5[name]})")
             return dest
         except (OSError, ValueError, http.client.HTTPException) as err:
-            reason = str(err).replace(str(tmp), "download")
+            reason = str(err).replace(str(tmp), "download") if tmp else str(err)
             failures.append(f"{url}: {reason}")
             logger.warning("download failed: %s: %s", url, reason)
-        finally:
-            tmp.unlink(missing_ok=True)
     raise DataError(f"could not fetch {name}; tried:\n  " + "\n  ".join(failures))
