@@ -13,16 +13,19 @@ Every file is written under a temporary name and moved into place, so an
 interrupted write never damages what was saved before.
 """
 
+import contextlib
+import fcntl
+import io
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from lava_backprop.errors import CheckpointError
+from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.weights import check_stores
 
@@ -32,7 +35,10 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "latest_checkpoint",
+    "checkpoint_epochs",
     "read_json",
+    "run_lock",
+    "resume_point",
 ]
 
 _CKPT = re.compile(r"epoch_(\d+)\.npz$")
@@ -71,14 +77,8 @@ class Checkpoint:
 
 def _atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, open(tmp, "xb") as f:
+        write(f)
 
 
 def atomic_write_json(path: os.PathLike, obj) -> None:
@@ -111,18 +111,92 @@ def save_checkpoint(
         raise CheckpointError(f"a checkpoint needs every store of the {size} network; missing {missing}")
     arrays = {k: v.astype(np.int16) for k, v in checked.items()}
     meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "w_max": int(w_max), "sizes": list(size.sizes)}
-    _atomic(path, lambda f: np.savez_compressed(f, meta=np.array(json.dumps(meta)), **arrays))
+    npz = io.BytesIO()  # built in memory: numpy leaves its zip file open when a write to disk fails
+    np.savez_compressed(npz, meta=np.array(json.dumps(meta)), **arrays)
+    _atomic(path, lambda f: f.write(npz.getvalue()))
     return path
+
+
+def checkpoint_epochs(run_dir: os.PathLike) -> dict[int, Path]:
+    """The checkpoints of ``run_dir`` by epoch."""
+    found = {}
+    for p in (Path(run_dir) / "checkpoints").glob("epoch_*.npz"):
+        m = _CKPT.search(p.name)
+        if m:
+            found[int(m.group(1))] = p
+    return dict(sorted(found.items()))
 
 
 def latest_checkpoint(run_dir: os.PathLike) -> Path | None:
     """Checkpoint of the highest epoch in ``run_dir``, or None."""
-    found = []
-    for p in (Path(run_dir) / "checkpoints").glob("epoch_*.npz"):
-        m = _CKPT.search(p.name)
-        if m:
-            found.append((int(m.group(1)), p))
-    return max(found)[1] if found else None
+    found = checkpoint_epochs(run_dir)
+    return found[max(found)] if found else None
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: os.PathLike):
+    """Hold ``run_dir``'s lock while a run writes it (an OS lock, released when the process dies).
+
+    Creates ``run_dir`` if needed and records the holder's process id in
+    ``run_dir/.lock``.
+
+    Raises
+    ------
+    CheckpointError
+        If ``run_dir`` is a file, or another process holds the lock.
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir} is a file, not a run directory; choose another output directory")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise CheckpointError(
+                f"{run_dir} is being written by another run (process {holder}); wait for it to end "
+                "or choose another output directory"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+def resume_point(run_dir: os.PathLike) -> tuple[int, list[dict]]:
+    """The last epoch a run can continue after, and its history up to there.
+
+    A consistent run has checkpoints ``1 .. c`` and ``metrics.json`` entries
+    ``1 .. m`` with ``m == c``, or ``m == c - 1`` when it stopped between
+    writing epoch ``c``'s checkpoint and its metrics; it continues after epoch
+    ``m``, redoing epoch ``c`` exactly from checkpoint ``m`` (or from the
+    start). The history is never shortened.
+
+    Raises
+    ------
+    CheckpointError
+        If the metrics and the checkpoints disagree: an epoch with metrics but
+        no checkpoint, missing checkpoints, or entries out of order.
+    """
+    run_dir = Path(run_dir)
+    epochs = list(checkpoint_epochs(run_dir))
+    history = read_json(run_dir / "metrics.json") if (run_dir / "metrics.json").exists() else []
+    if not isinstance(history, list) or any(not isinstance(m, dict) or "epoch" not in m for m in history):
+        raise CheckpointError(f"{run_dir / 'metrics.json'}: not a list of epoch entries")
+    recorded = [m["epoch"] for m in history]
+    if recorded != list(range(1, len(recorded) + 1)):
+        raise CheckpointError(f"cannot resume {run_dir}: metrics.json records epochs {recorded}, not 1, 2, ...")
+    if epochs != list(range(1, len(epochs) + 1)):
+        missing = sorted(set(range(1, max(epochs) + 1)) - set(epochs))
+        raise CheckpointError(f"cannot resume {run_dir}: the checkpoints of epochs {missing} are missing")
+    if not len(recorded) <= len(epochs) <= len(recorded) + 1:
+        raise CheckpointError(
+            f"cannot resume {run_dir}: metrics.json records {len(recorded)} epoch(s) but there are "
+            f"{len(epochs)} checkpoint(s); the run's history and its checkpoints disagree"
+        )
+    return len(recorded), history
 
 
 def load_checkpoint(path: os.PathLike) -> Checkpoint:

@@ -9,7 +9,12 @@ two hidden layers, and the others read the sizes from the checkpoint (or, for
 import argparse
 import json
 import logging
+import os
+import shlex
+import signal
 import sys
+import threading
+import traceback
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -17,7 +22,7 @@ from tqdm.auto import tqdm
 from lava_backprop import __version__
 from lava_backprop.data import ENCODINGS, SPLITS
 from lava_backprop.engine import available_engines, make_engine
-from lava_backprop.errors import LavaBackpropError
+from lava_backprop.errors import LavaBackpropError, RunInterrupted
 from lava_backprop.params import NetworkSize
 from lava_backprop.training import evaluate_checkpoint, train_run
 from lava_backprop.weights import glorot_init
@@ -261,29 +266,63 @@ def _cmd_check_hw(args) -> int:
     return 0 if report.ok else 1
 
 
+def _message(err: BaseException) -> str:
+    """One line naming what failed: the file of an OS error, the size behind an out-of-memory."""
+    if isinstance(err, OSError) and err.filename is not None:
+        return f"{err.strerror or err}: {err.filename}"
+    if isinstance(err, MemoryError):
+        return f"out of memory{': ' + str(err) if str(err) else ''}"
+    return str(err) or type(err).__name__
+
+
+def _resume_command(argv) -> str:
+    args = [a for a in argv if a not in ("--overwrite", "--resume")] + ["--resume"]
+    return "lava-backprop " + " ".join(shlex.quote(a) for a in args)
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # let the run tear down its Lava workers and say where it stopped
+
+
 def main(argv=None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (2 for an error, 130 for an interrupt)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    commands = {
+        "train": _cmd_train,
+        "evaluate": _cmd_evaluate,
+        "plot": _cmd_plot,
+        "energy": _cmd_energy,
+        "export": _cmd_export,
+        "check-hw": _cmd_check_hw,
+    }
     try:
-        commands = {
-            "train": _cmd_train,
-            "evaluate": _cmd_evaluate,
-            "plot": _cmd_plot,
-            "energy": _cmd_energy,
-            "export": _cmd_export,
-            "check-hw": _cmd_check_hw,
-        }
         return commands[args.command](args)
-    except (LavaBackpropError, ValueError) as err:
-        print(f"lava-backprop {args.command}: error: {err}", file=sys.stderr)
+    except RunInterrupted as err:
+        print(f"lava-backprop {args.command}: {err}; continue with: {_resume_command(argv)}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print(f"lava-backprop {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of our output went away: nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
+    except (LavaBackpropError, ValueError, OSError, MemoryError) as err:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"lava-backprop {args.command}: error: {_message(err)}", file=sys.stderr)
         return 2
     finally:
         logger.removeHandler(handler)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ __all__ = [
     "CircuitError",
     "ModelError",
     "ExportError",
+    "RunInterrupted",
 ]
 
 
@@ -68,3 +69,11 @@ class ModelError(LavaBackpropError, RuntimeError):
 
 class ExportError(LavaBackpropError, ValueError):
     """An exported network file (NIR, netx) is unreadable or not a network of this circuit."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (or SIGTERM); the message says where it stopped and how to continue.
+
+    A `KeyboardInterrupt`, not a `LavaBackpropError`: code that lets an
+    interrupt through keeps doing so.
+    """

@@ -9,20 +9,33 @@ raises a bare ``RuntimeError`` and then hangs in ``stop``); a runtime that
 never ran is torn down instead of stopped (Lava's ``stop`` waits forever
 there). `resolve_leaves` resolves a network the way a compiler would, for the
 hardware check.
+
+The workers Lava forks for a network ignore Ctrl-C and die with the process
+that forked them (a parent-death signal, on Linux): a Ctrl-C to the terminal's
+process group reaches the main process alone, which tears the runtime down
+and removes the sample buffer; a killed main process takes its workers with
+it, and the next circuit removes the sample buffers that dead processes left.
 """
 
+import contextlib
+import ctypes
+import glob
 import logging
 import multiprocessing
 import os
+import re
+import signal
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
 from lava_backprop.errors import EngineError, HardwareError
+from lava_backprop.files import pid_alive
 from lava_backprop.weights import WEIGHT_DTYPE
 
-__all__ = ["LavaCircuit", "import_lava_multiprocessing", "resolve_leaves"]
+__all__ = ["LavaCircuit", "import_lava_multiprocessing", "resolve_leaves", "remove_stale_buffers"]
 
 _LAVA_MP = "lava.magma.runtime.message_infrastructure.multiprocessing"
 
@@ -41,8 +54,78 @@ def import_lava_multiprocessing() -> None:
     __import__(_LAVA_MP)
 
 
-def _buffer_dir() -> str | None:
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+def _buffer_dir() -> str:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+
+
+_BUFFER = re.compile(r"lava_backprop_\w+?_(\d+)_\w+\.samples$")
+
+
+def remove_stale_buffers(directory: str | None = None) -> list[str]:
+    """Remove sample buffers whose owner process (the PID in their name) is gone; return them."""
+    removed = []
+    for path in glob.glob(os.path.join(directory or _buffer_dir(), "lava_backprop_*.samples")):
+        match = _BUFFER.search(os.path.basename(path))
+        if match and not pid_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
+
+
+_PR_SET_PDEATHSIG = 1
+_forking = {"parent": None}  # set while Lava forks a network's workers
+
+
+def _tie_to_parent() -> None:
+    """In a forked worker: receive SIGKILL when the forking process dies (Linux), or exit if it already has."""
+    parent = _forking["parent"]
+    if parent is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+os.register_at_fork(after_in_child=_tie_to_parent)
+
+
+@contextlib.contextmanager
+def _forking_workers():
+    """While Lava forks a network's workers: they ignore SIGINT and die with this process.
+
+    The main process defers a Ctrl-C that arrives meanwhile and raises it when
+    the workers exist, so that the caller can tear them down.
+    """
+    caught = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True)) if main else None
+    _forking["parent"] = os.getpid()
+    try:
+        yield
+    finally:
+        _forking["parent"] = None
+        if main:
+            signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _no_interrupt():
+    """Defer Ctrl-C while a runtime is torn down, so that it cannot be cut short; raise it afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def resolve_leaves(proc) -> list[tuple[object, type]]:
@@ -110,7 +193,9 @@ class LavaCircuit:
         if kind not in ("training", "inference"):
             raise ValueError(f"kind must be 'training' or 'inference', got {kind!r}")
         self.kind, self.tag, self.capacity = kind, tag, capacity
-        fd, self.path = tempfile.mkstemp(prefix=f"lava_backprop_{kind}_", suffix=".samples", dir=_buffer_dir())
+        remove_stale_buffers()
+        prefix = f"lava_backprop_{kind}_{os.getpid()}_"
+        fd, self.path = tempfile.mkstemp(prefix=prefix, suffix=".samples", dir=_buffer_dir())
         os.close(fd)
         root = logging.getLogger()
         handlers = list(root.handlers)
@@ -131,11 +216,12 @@ class LavaCircuit:
                 cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
             else:
                 cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
+            executable = self._compile(cfg, hardware)
             try:
-                self.net.create_runtime(executable=self.net.compile(run_cfg=cfg))
-            except Exception as err:
-                if hardware:
-                    raise HardwareError(f"compiling the {kind} network for Loihi 2 failed: {err!r}") from err
+                with _forking_workers():
+                    self.net.create_runtime(executable=executable)
+            except KeyboardInterrupt:
+                self.abort()
                 raise
         except Exception:
             self._remove_buffer()
@@ -149,6 +235,14 @@ class LavaCircuit:
         self.samples_done = 0
         self.ran = False
         self.alive = True
+
+    def _compile(self, cfg, hardware: bool):
+        try:
+            return self.net.compile(run_cfg=cfg)
+        except Exception as err:
+            if hardware:
+                raise HardwareError(f"compiling the {self.kind} network for Loihi 2 failed: {err!r}") from err
+            raise
 
     @property
     def leaf_processes(self) -> int:
@@ -204,6 +298,9 @@ class LavaCircuit:
         try:
             self.net.run(condition=RunSteps(num_steps=steps))
             self.ran = True
+        except KeyboardInterrupt:
+            self.abort()  # the workers ignore Ctrl-C; they must not outlive this
+            raise
         except Exception as err:
             details = self._failures()
             self.abort()
@@ -221,7 +318,11 @@ class LavaCircuit:
         return "\n".join(found)
 
     def abort(self) -> None:
-        """Tear down a runtime whose processes have failed (a plain stop would hang)."""
+        """Tear down a runtime whose processes have failed or were interrupted (a plain stop would hang)."""
+        with _no_interrupt():
+            self._tear_down()
+
+    def _tear_down(self) -> None:
         runtime = self.net.runtime
         self.alive = False
         try:
@@ -249,7 +350,8 @@ class LavaCircuit:
             return
         self.alive = False
         try:
-            self.net.stop()
+            with _no_interrupt():
+                self.net.stop()
         finally:
             self._remove_buffer()
 

@@ -23,16 +23,18 @@ from lava_backprop.checkpoint import (
     latest_checkpoint,
     load_checkpoint,
     read_json,
+    resume_point,
+    run_lock,
     save_checkpoint,
 )
 from lava_backprop.data import load_dataset
 from lava_backprop.engine import make_engine
-from lava_backprop.errors import CheckpointError, ShapeError
+from lava_backprop.errors import CheckpointError, RunInterrupted, ShapeError
 from lava_backprop.metrics import classification_metrics
 from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.plotting import plot_run
 from lava_backprop.rng import check_random_state
-from lava_backprop.weights import glorot_init
+from lava_backprop.weights import check_memory, glorot_init
 
 __all__ = ["train_run", "evaluate_checkpoint", "hidden_sizes", "CHUNK"]
 
@@ -68,6 +70,7 @@ def _subset(ds, n):
 
 
 def _prepare_dir(out: Path, resume: bool, overwrite: bool) -> None:
+    """Refuse a directory that holds a run unless resuming or overwriting; clear it for overwrite."""
     has_run = (out / "metrics.json").exists() or latest_checkpoint(out) is not None
     if has_run and not (resume or overwrite):
         raise CheckpointError(
@@ -77,9 +80,8 @@ def _prepare_dir(out: Path, resume: bool, overwrite: bool) -> None:
     if overwrite and not resume:
         for name in ("checkpoints", "plots"):
             shutil.rmtree(out / name, ignore_errors=True)
-        for name in ("metrics.json", "config.json"):
+        for name in ("metrics.json", "config.json", "energy.json"):
             (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def train_run(
@@ -147,58 +149,74 @@ def train_run(
         from lava_backprop.lava_engine import require_loihi2
 
         require_loihi2(size)
-    _prepare_dir(out, resume, overwrite)
+    check_memory(size)
+    with run_lock(out):
+        _prepare_dir(out, resume, overwrite)
+        return _run_epochs(out, config, size, (X_train, T_train, X_test, T_test), epochs, resume, progress, on_epoch)
 
-    ckpt_path = latest_checkpoint(out) if resume else None
-    history: list[dict] = []
-    if ckpt_path is not None:
-        ckpt = load_checkpoint(ckpt_path)
-        saved = ckpt.config | {"hidden": list(ckpt.size.hidden)}  # runs of one hidden layer saved an int
+
+def _start(out: Path, config: dict, size: NetworkSize, resume: bool):
+    """Weights, generator, first epoch and history of a run: fresh, or where a resumed run left off."""
+    start, history = resume_point(out) if resume else (0, [])
+    if (out / "config.json").exists() and resume:
+        saved = read_json(out / "config.json")
+        saved = saved | {"hidden": saved["hidden"] if isinstance(saved.get("hidden"), list) else [saved.get("hidden")]}
         mismatch = {k: (saved.get(k), config[k]) for k in _RUN_KEYS if saved.get(k) != config[k]}
         if mismatch:
             raise CheckpointError(f"cannot resume {out}: settings differ from the saved run (saved, asked): {mismatch}")
-        rng = check_random_state(None)
-        rng.bit_generator.state = ckpt.rng_state
-        stores, start = ckpt.stores, ckpt.epoch
-        if (out / "metrics.json").exists():
-            history = [m for m in read_json(out / "metrics.json") if m["epoch"] <= start]
-        logger.info("resuming %s from epoch %d", out, start)
-    else:
-        rng = check_random_state(seed)
-        stores, start = glorot_init(size, rng), 0
-    atomic_write_json(out / "config.json", config | {"size": str(size)})
+    if start == 0:
+        rng = check_random_state(config["seed"])
+        return glorot_init(size, rng), rng, 0, history
+    ckpt = load_checkpoint(out / "checkpoints" / f"epoch_{start:03d}.npz")
+    if ckpt.size != size:
+        raise CheckpointError(f"cannot resume {out}: its network is {ckpt.size}, asked for {size}")
+    rng = check_random_state(None)
+    rng.bit_generator.state = ckpt.rng_state
+    logger.info("resuming %s after epoch %d", out, start)
+    return ckpt.stores, rng, start, history
 
-    with make_engine(engine, stores) as eng:
-        for epoch in range(start + 1, epochs + 1):
-            order = rng.permutation(X_train.shape[0])
-            tic = time.perf_counter()
-            o, z = _train_epoch(eng, X_train[order], T_train[order], f"epoch {epoch}/{epochs}", progress)
-            seconds = time.perf_counter() - tic
-            train_m = classification_metrics(o, z, T_train[order])
-            test_m = classification_metrics(*eng.predict(X_test), T_test)
-            stores = eng.weights()
-            save_checkpoint(out, epoch, stores, rng.bit_generator.state, config, w_max=eng.w_max)
-            history.append(
-                {
-                    "epoch": epoch,
-                    "train": train_m,
-                    "test": test_m,
-                    "train_seconds": seconds,
-                    "samples_per_s": X_train.shape[0] / seconds,
-                    "engine": engine,
-                }
-            )
-            atomic_write_json(out / "metrics.json", history)
-            plot_run(out)
-            if on_epoch is not None:
-                on_epoch(history[-1])
-            logger.info(
-                "epoch %d: test argmax(z) %.2f %%, argmax(o) %.2f %%, %.0f samples/s",
-                epoch,
-                100 * test_m["argmax_z"],
-                100 * test_m["argmax_o"],
-                history[-1]["samples_per_s"],
-            )
+
+def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, resume: bool, progress, on_epoch):
+    X_train, T_train, X_test, T_test = data
+    stores, rng, start, history = _start(out, config, size, resume)
+    atomic_write_json(out / "config.json", config | {"size": str(size)})
+    engine, epoch = config["engine"], start
+    try:
+        with make_engine(engine, stores) as eng:
+            for epoch in range(start + 1, epochs + 1):
+                order = rng.permutation(X_train.shape[0])
+                tic = time.perf_counter()
+                o, z = _train_epoch(eng, X_train[order], T_train[order], f"epoch {epoch}/{epochs}", progress)
+                seconds = time.perf_counter() - tic
+                train_m = classification_metrics(o, z, T_train[order])
+                test_m = classification_metrics(*eng.predict(X_test), T_test)
+                stores = eng.weights()
+                save_checkpoint(out, epoch, stores, rng.bit_generator.state, config, w_max=eng.w_max)
+                history.append(
+                    {
+                        "epoch": epoch,
+                        "train": train_m,
+                        "test": test_m,
+                        "train_seconds": seconds,
+                        "samples_per_s": X_train.shape[0] / seconds,
+                        "engine": engine,
+                    }
+                )
+                atomic_write_json(out / "metrics.json", history)
+                plot_run(out)
+                if on_epoch is not None:
+                    on_epoch(history[-1])
+                logger.info(
+                    "epoch %d: test argmax(z) %.2f %%, argmax(o) %.2f %%, %.0f samples/s",
+                    epoch,
+                    100 * test_m["argmax_z"],
+                    100 * test_m["argmax_o"],
+                    history[-1]["samples_per_s"],
+                )
+    except KeyboardInterrupt:
+        saved = f"epochs 1 to {len(history)} are saved" if history else "no epoch is saved yet"
+        where = f"after epoch {epoch}" if history and history[-1]["epoch"] == epoch else f"in epoch {epoch}"
+        raise RunInterrupted(f"interrupted {where} of {epochs}; {saved} in {out}") from None
     return history
 
 

@@ -17,6 +17,7 @@ Lava's simulated Loihi 2 learning engine (lava-nc 0.10.0) saturates at
 reaches -256 (docs/LOIHI2.md); the checks accept such stores when asked to.
 """
 
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -27,6 +28,7 @@ from lava_backprop.rng import check_random_state
 
 __all__ = [
     "WEIGHT_DTYPE",
+    "check_memory",
     "saturate",
     "bump",
     "glorot_init",
@@ -62,6 +64,49 @@ def bump(w: np.ndarray, rows, cols, step: int, w_max: int = CIRCUIT.w_max) -> No
         w[block] = np.maximum(w[block] + step, CIRCUIT.w_min)
 
 
+#: Bytes per weight an engine holds at most while training: the float64 draw of
+#: the initialisation, the int32 stores and the float32 (or int64) working copies.
+_BYTES_PER_WEIGHT = 24
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def check_memory(size: NetworkSize, available: int | None = None) -> int:
+    """Refuse, before anything is allocated, a network whose stores cannot fit in memory.
+
+    Counts every store (``W_l``, ``P_l``, ``M_l``) at 24 bytes a weight (the
+    float64 draw of the initialisation, the int32 stores, the engines' working
+    copies), against the memory the system reports available
+    (``MemAvailable``), or ``available`` bytes. Returns the bytes needed.
+
+    Raises
+    ------
+    ShapeError
+        If the estimate exceeds what is available.
+    """
+    weights = sum(int(np.prod(size.store_shape(name), dtype=object)) for name in size.store_names)
+    need = weights * _BYTES_PER_WEIGHT
+    available = _available_memory() if available is None else available
+    if available is not None and need > available:
+        raise ShapeError(
+            f"a {size} network has {weights:,} plastic weights and needs about {need / 2**30:,.1f} GiB of memory "
+            f"to train; {available / 2**30:,.1f} GiB are available"
+        )
+    return need
+
+
 def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
     """Draw ``W_1 .. W_{L+1}`` as in the authors' code (docs/ALGORITHM.md §8).
 
@@ -74,7 +119,8 @@ def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
     Parameters
     ----------
     size : NetworkSize
-        Layer sizes.
+        Layer sizes; a network too large for the memory is refused first
+        (`check_memory`).
     seed : None, int or numpy.random.Generator
         Randomness; the matrices are drawn input side first from one stream.
 
@@ -83,6 +129,7 @@ def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
     list of ndarray of int32
         ``W_l`` of shape (n_l, n_{l-1}), ``l = 1 .. L+1``.
     """
+    check_memory(size)
     rng = check_random_state(seed)
     mats = []
     for fan_in, fan_out in zip(size.sizes[:-1], size.sizes[1:], strict=True):

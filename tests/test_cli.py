@@ -120,3 +120,47 @@ def test_bad_hidden_sizes_are_usage_errors(hidden, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--hidden", hidden])
     assert "positive integers separated by commas" in capsys.readouterr().err
+
+
+def test_expected_failures_are_one_line_and_leave_nothing(tmp_path, data_root, capsys):
+    import lava_backprop as lb
+    from lava_backprop.checkpoint import save_checkpoint
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a run")
+    with lb.make_engine("reference", lb.glorot_init(lb.NetworkSize(20, 8, 4), seed=0)) as engine:
+        save_checkpoint(tmp_path / "small", 1, engine.weights(), {}, {"dataset": "mnist20"})
+    cases = [
+        (["train", "--out", str(a_file), *ARGS], "is a file, not a run directory"),
+        (["train", "--out", str(a_file / "run"), *ARGS], "Not a directory"),
+        (["train", "--out", str(tmp_path / "huge"), "--hidden", "1000000000", "--samples", "10"], "GiB of memory"),
+        (["export", str(tmp_path / "missing"), "--format", "nir"], "file not found"),
+        (["export", str(tmp_path / "small"), "--format", "netx", "--out", str(tmp_path / "no" / "x.net")], "No such"),
+        (["check-hw", "--sizes", "400,1000000000,10"], "GiB of memory"),
+    ]
+    for argv, message in cases:
+        assert main([*argv, "--data-dir", str(data_root)] if argv[0] == "train" else argv) == 2, argv
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "huge").exists()  # a run that cannot start creates no directory
+    assert a_file.read_text() == "not a run"
+
+
+def test_verbose_shows_the_traceback_and_corrupt_meta_is_named(tmp_path, capsys):
+    import numpy as np
+
+    stores = {k: np.zeros((2, 2), dtype=np.int16) for k in ("w1", "w2", "w2t_pos", "w2t_neg")}
+    np.savez(tmp_path / "epoch_001.npz", meta=np.array(json.dumps({"config": {}})), **stores)
+    assert main(["evaluate", str(tmp_path / "epoch_001.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "meta data lacks ['epoch', 'rng_state']" in err and "Traceback" not in err
+    assert main(["-v", "evaluate", str(tmp_path / "epoch_001.npz")]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    exe = shutil.which("lava-backprop", path=str(__import__("pathlib").Path(sys.executable).parent))
+    result = subprocess.run(
+        f"{exe} check-hw --sizes 20,12,10 --json | head -1", shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "{" and "Traceback" not in result.stderr and "Broken pipe" not in result.stderr

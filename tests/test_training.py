@@ -106,12 +106,32 @@ def test_checkpoints_of_one_hidden_layer_without_sizes_still_load(tmp_path):
 
 
 def test_resume_after_a_crash_between_checkpoint_and_metrics(full_run, tmp_path, data_root):
-    """metrics.json entries past the last checkpoint are dropped and redone."""
+    """Epoch 2's checkpoint was written, its metrics entry was not: epoch 2 is redone from epoch 1's checkpoint."""
     _, history_full = full_run
     train_run(tmp_path, epochs=2, data_dir=data_root, **SMALL)
-    (tmp_path / "checkpoints" / "epoch_002.npz").unlink()
+    history = json.loads((tmp_path / "metrics.json").read_text())
+    (tmp_path / "metrics.json").write_text(json.dumps(history[:1]))
     history = train_run(tmp_path, epochs=3, resume=True, data_dir=data_root, **SMALL)
     assert strip_timing(history) == strip_timing(history_full)
+
+
+@pytest.mark.parametrize("damage", ["checkpoints gone", "a checkpoint missing", "metrics out of order"])
+def test_resume_refuses_a_history_its_checkpoints_contradict(full_run, tmp_path, data_root, damage):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(full_run[0], out)
+    if damage == "checkpoints gone":
+        shutil.rmtree(out / "checkpoints")
+    elif damage == "a checkpoint missing":
+        (out / "checkpoints" / "epoch_002.npz").unlink()
+    else:
+        history = json.loads((out / "metrics.json").read_text())
+        (out / "metrics.json").write_text(json.dumps(history[::-1]))
+    before = (out / "metrics.json").read_bytes()
+    with pytest.raises(CheckpointError, match="cannot resume"):
+        train_run(out, epochs=4, resume=True, data_dir=data_root, **SMALL)
+    assert (out / "metrics.json").read_bytes() == before
 
 
 def test_existing_run_is_not_overwritten(full_run, data_root):
