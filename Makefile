@@ -13,11 +13,12 @@ endif
 DEMO_EPOCHS ?= 5
 DEMO_LAVA_SAMPLES ?= 2000
 
-.PHONY: help bootstrap demo test test-slow bench lint clean
+.PHONY: help bootstrap demo test test-install test-slow bench lint clean
 
 help:
 	@echo "make demo    set up, then train nBP on MNIST (reference engine) and print test metrics"
 	@echo "make test    set up, then run the test suite"
+	@echo "make test-install  the Docker image's install step in a fresh venv (CI runs it too)"
 	@echo "make bench   benchmarks (samples/s of the engines)"
 	@echo "make lint    ruff"
 
@@ -33,6 +34,9 @@ demo: bootstrap
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-install: bootstrap
+	$(BIN)/python -m pytest -m install $(PYTEST_ARGS)
 
 test-slow: bootstrap
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)

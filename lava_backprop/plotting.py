@@ -189,11 +189,11 @@ def plot_raster(
     _save(fig, path)
 
 
-def plot_run(run_dir: os.PathLike) -> dict[str, str]:
+def plot_run(run_dir: os.PathLike, weights: bool = True) -> dict[str, str]:
     """Write the figures of a training run into ``run_dir/plots``; return their paths.
 
-    Learning curves from ``metrics.json``, and weight histograms and W1
-    receptive fields from the latest checkpoint.
+    Learning curves from ``metrics.json``, and (with ``weights``) weight
+    histograms and W1 receptive fields from the latest checkpoint.
     """
     from pathlib import Path
 
@@ -201,7 +201,7 @@ def plot_run(run_dir: os.PathLike) -> dict[str, str]:
     from lava_backprop.errors import CheckpointError
 
     run_dir = Path(run_dir)
-    ckpt = load_checkpoint(run_dir)
+    ckpt = load_checkpoint(run_dir)  # checks that the run has a checkpoint
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)
     paths = {}
@@ -212,6 +212,8 @@ def plot_run(run_dir: os.PathLike) -> dict[str, str]:
             raise CheckpointError(f"{metrics_path}: no epochs recorded")
         paths["learning_curves"] = plots / "learning_curves.png"
         plot_learning_curves(history, paths["learning_curves"])
+    if not weights:
+        return {k: str(v) for k, v in paths.items()}
     paths["weights"] = plots / "weight_histograms.png"
     plot_weight_histograms(ckpt.stores, paths["weights"], title=f"weights after epoch {ckpt.epoch}")
     paths["receptive_fields"] = plots / "receptive_fields.png"

@@ -203,7 +203,7 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
                     }
                 )
                 atomic_write_json(out / "metrics.json", history)
-                plot_run(out)
+                plot_run(out, weights=False)  # the learning curves every epoch; the weights at the end
                 if on_epoch is not None:
                     on_epoch(history[-1])
                 logger.info(
@@ -213,6 +213,8 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
                     100 * test_m["argmax_o"],
                     history[-1]["samples_per_s"],
                 )
+        if history:
+            plot_run(out)
     except KeyboardInterrupt:
         saved = f"epochs 1 to {len(history)} are saved" if history else "no epoch is saved yet"
         where = f"after epoch {epoch}" if history and history[-1]["epoch"] == epoch else f"in epoch {epoch}"

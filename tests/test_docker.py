@@ -29,6 +29,7 @@ def test_dockerfile_installs_with_the_project_bootstrap():
     assert '"jupyter", "lab"' in text and '["make", "test"]' in text
 
 
+@pytest.mark.install
 @pytest.mark.timeout(900)
 def test_install_step_succeeds_outside_docker(tmp_path):
     """The image's RUN step, with this machine's Python 3.10, into a fresh venv."""
