@@ -78,10 +78,12 @@ _forking = {"parent": None}  # set while Lava forks a network's workers
 
 
 def _tie_to_parent() -> None:
-    """In a forked worker: receive SIGKILL when the forking process dies (Linux), or exit if it already has."""
+    """In a forked worker: ignore Ctrl-C, die of SIGTERM, and get SIGKILL when the forking process dies (Linux)."""
     parent = _forking["parent"]
     if parent is None:
         return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the main process installed
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
     if os.getppid() != parent:
