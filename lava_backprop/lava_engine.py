@@ -22,7 +22,7 @@ import weakref
 from lava_backprop.engine import Engine, check_spikes, check_targets
 from lava_backprop.errors import EngineError, HardwareError
 from lava_backprop.runtime import LavaCircuit
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
+from lava_backprop.weights import check_stores
 
 __all__ = ["LavaFixedEngine", "LavaFloatEngine", "Loihi2SimEngine", "Loihi2Engine", "require_loihi2", "record_raster"]
 
@@ -179,17 +179,13 @@ class Loihi2SimEngine(_LavaEngine):
     Every layer is ``LIFReset`` / ``Dense`` / ``DelayDense`` / ``LearningDense``
     (`lava_backprop.procs.builtin_layers`); only the sample source and the
     read-out probe run as host processes. Training uses the parity ring
-    (``training-<L>-parity``; 14 phases for one hidden layer). The result
-    equals the integer rule except that lava-nc 0.10.0's learning engine
-    saturates weights at +255, not +254 (docs/LOIHI2.md);
-    `lava_backprop.reference.DenseEngine` with ``w_max=255`` reproduces it
-    exactly.
+    (``training-<L>-parity``; 14 phases for one hidden layer); the result
+    equals the integer rule bit for bit (docs/LOIHI2.md).
     """
 
     name = "loihi2-sim"
     tag = "fixed_pt"
     builtins = True
-    w_max = LAVA_LEARNING_W_MAX
 
 
 class Loihi2Engine(Loihi2SimEngine):
@@ -204,7 +200,7 @@ class Loihi2Engine(Loihi2SimEngine):
     hardware = True
 
     def __init__(self, weights, transposed=None, **options):
-        size, _ = check_stores(weights, transposed, w_max=self.w_max)
+        size, _ = check_stores(weights, transposed)
         require_loihi2(size)
         super().__init__(weights, transposed, **options)
 

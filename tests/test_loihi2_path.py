@@ -2,8 +2,7 @@
 """The circuit built from Loihi 2 built-ins (engine ``loihi2-sim``), run in Lava's simulator.
 
 Every layer is LIFReset / Dense / DelayDense / LearningDense; the comparisons
-are exact. The one deviation from the rule, Lava's learning engine saturating
-at +255 instead of +254, is pinned against `DenseEngine(w_max=255)`.
+are exact, on networks whose stores saturate at both bounds of the rule.
 """
 
 import numpy as np
@@ -24,7 +23,7 @@ from nbp_testing import (
 
 import lava_backprop as lb
 from lava_backprop.hw import check_hw
-from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, phase_sign_rule
+from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, RULE_TERMS, plastic_rule
 from lava_backprop.procs.gating_chain.process import GatingChain
 from lava_backprop.runtime import LavaCircuit
 from lava_backprop.schedule import training_schedule
@@ -46,12 +45,12 @@ def problem(cap=254, n=16, sizes=SIZES, seed=3):
     return np.minimum(w1, cap), np.minimum(w2, cap), X, np.eye(sizes[2], dtype=np.uint8)[y]
 
 
-def train_both(w1, w2, X, T, w_max):
-    """loihi2-sim (two runs of the circuit) against the dense rule with bound ``w_max``."""
+def train_both(w1, w2, X, T):
+    """loihi2-sim (two runs of the circuit) against the dense rule."""
     with lb.make_engine("loihi2-sim", w1, w2, chunk=8) as sim:
         o, z = sim.train(X, T)
         weights = sim.weights()
-    assert_trains_like_reference([w1, w2], X, T, o, z, weights, "dense", w_max=w_max)
+    assert_trains_like_reference([w1, w2], X, T, o, z, weights, "dense")
     return weights
 
 
@@ -73,7 +72,7 @@ def test_builtin_ring_fires_one_gate_per_step_and_the_kick_once(n_gates):
 
 def test_loihi2_sim_trains_exactly_like_the_reference():
     w1, w2, X, T = problem(cap=200)
-    weights = train_both(w1, w2, X, T, w_max=254)
+    weights = train_both(w1, w2, X, T)
     with lb.make_engine("reference", w1, w2) as ref:
         ref.train(X, T)
         w_ref = ref.weights()
@@ -83,18 +82,18 @@ def test_loihi2_sim_trains_exactly_like_the_reference():
     assert clipped["bottom"] > 0 and clipped["top"] == 0, clipped
 
 
-def test_loihi2_sim_of_two_hidden_layers_trains_like_the_rule_with_lavas_bound():
-    """The parity ring of two hidden layers from built-ins, every store saturating at both ends:
-    the rule with Lava's bound 255, on a second network."""
+def test_loihi2_sim_of_two_hidden_layers_trains_like_the_rule():
+    """The parity ring of two hidden layers from built-ins (potentiation on odd steps, the other
+    form of the rule), every store saturating at both ends."""
     weights, X, T = saturating_deep((24, 14, 14, 8), 12, 1)
-    want = transcription(weights, X, T, hi=255)
+    want = transcription(weights, X, T)
     assert all(c["lo"] > 0 and c["hi"] > 0 for c in want[3].values()), want[3]
     with lb.make_engine("loihi2-sim", weights, chunk=6) as sim:  # two runs of the circuit
         o, z = sim.train(X, T)
         got = sim.weights()
         o_pred, z_pred = sim.predict(X)
     assert_equals_transcription(got, o, z, want)
-    with lb.make_engine("dense", got, w_max=255) as rule:
+    with lb.make_engine("dense", got) as rule:
         for a, b in zip((o_pred, z_pred), rule.predict(X), strict=True):
             np.testing.assert_array_equal(a, b)
 
@@ -120,28 +119,25 @@ def test_loihi2_sim_spikes_phase_by_phase_like_the_circuit():
     assert len(silent) <= 2, silent
 
 
-def test_loihi2_sim_departs_from_the_rule_only_by_lavas_upper_bound_then_predicts_and_resumes():
-    """The whole trajectory is the rule's with bound 255 (a second network: the two-hidden-layer test
-    above), and so are prediction and training resumed from weights at 255."""
+def test_loihi2_sim_equals_the_rule_at_both_bounds_then_predicts_and_resumes():
+    """Updates clipped at +254 and at -256: weights, spikes and read-outs equal the rule, and so do
+    prediction and training resumed from the learned weights."""
     w1, w2, X, T = problem()
     clipped = clipped_updates([w1, w2], X, T)
     assert clipped["bottom"] > 0 and clipped["top"] > 0, clipped
-    with lb.make_engine("loihi2-sim", w1, w2, chunk=8) as sim, lb.make_engine("dense", w1, w2, w_max=255) as rule:
+    with lb.make_engine("loihi2-sim", w1, w2, chunk=8) as sim, lb.make_engine("reference", w1, w2) as rule:
         for got, want in zip(sim.train(X, T), rule.train(X, T), strict=True):  # two runs of the circuit
             np.testing.assert_array_equal(got, want)
         learned, want = sim.weights(), rule.weights()
         for key, value in want.items():
             np.testing.assert_array_equal(learned[key], value, err_msg=key)
-        assert (learned["w2"] == 255).any() and any((w % 2).any() for w in learned.values())  # odd: once at 255
+        assert (learned["w2"] == 254).any() and not any((w % 2).any() for w in learned.values())
         with pytest.raises(lb.EngineError, match="keep no counters"):
             sim.op_counts()
         for got, want in zip(sim.predict(X), rule.predict(X), strict=True):
             np.testing.assert_array_equal(got, want)
-    with lb.make_engine("reference", w1, w2) as ref:
-        ref.train(X, T)
-        assert sum(int((learned[key] != value).sum()) for key, value in ref.weights().items()) > 0
     more = problem(n=10, seed=4)
-    with lb.make_engine("loihi2-sim", learned, chunk=10) as sim, lb.make_engine("dense", learned, w_max=255) as rule:
+    with lb.make_engine("loihi2-sim", learned, chunk=10) as sim, lb.make_engine("reference", learned) as rule:
         for got, want in zip(sim.train(more[2], more[3]), rule.train(more[2], more[3]), strict=True):
             np.testing.assert_array_equal(got, want)
         for key, value in rule.weights().items():
@@ -161,14 +157,13 @@ def test_inference_circuit_of_builtins_equals_forward_pass():
     np.testing.assert_array_equal(z, z_ref)
 
 
-def test_the_sign_rule_needs_the_parity_ring():
-    rule, tag0 = phase_sign_rule(TRAINING_PARITY)
-    assert rule.dw_str == "2*x0*y0*t" and rule.dt_str == "-2*u0*t" and rule.t_epoch == 1
-    # the tag in step s is tag0 * (-1) ** (s - 1): +1 in every potentiation phase
-    for p in TRAINING_PARITY.potentiation_gates:
-        assert tag0 * (-1) ** (TRAINING_PARITY.step_of(4, p) + BUILTIN_OFFSET - 1) == 1
+def test_the_rule_reads_the_sign_from_the_step_parity_of_the_parity_ring():
+    for n_hidden, up in ((1, 0), (2, 1), (3, 0)):  # potentiation on even, odd, even Lava steps
+        ring = training_schedule(n_hidden, parity=True)
+        assert plastic_rule(ring).dw_str == RULE_TERMS[up]
+        assert {(ring.step_of(4, p) + BUILTIN_OFFSET) % 2 for p in ring.potentiation_gates} == {up}
     with pytest.raises(ValueError, match="same parity.*training-1-parity"):
-        phase_sign_rule(TRAINING)
+        plastic_rule(TRAINING)
 
 
 def test_checker_places_every_layer_on_neurocores():

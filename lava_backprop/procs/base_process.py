@@ -16,7 +16,7 @@ from lava.magma.core.process.process import AbstractProcess
 
 from lava_backprop.params import NetworkSize
 from lava_backprop.schedule import SCHEDULES, Schedule
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store
+from lava_backprop.weights import check_store
 
 __all__ = ["CheckedProcess", "check_layer_args", "check_capacity", "plastic_init", "input_ports", "store_vars"]
 
@@ -57,11 +57,10 @@ def check_capacity(capacity) -> int:
 
 
 def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
-    """A validated initial weight store (zeros if ``w`` is None): even weights in
-    ``[-256, 254]``, or any in ``[-256, 255]`` as Lava's simulated learning engine leaves them."""
+    """A validated initial weight store (zeros if ``w`` is None): even weights in ``[-256, 254]``."""
     if w is None:
         return np.zeros(shape, dtype=np.int32)
-    return check_store(name, w, shape, w_max=LAVA_LEARNING_W_MAX)
+    return check_store(name, w, shape)
 
 
 def input_ports(schedule: Schedule, layer: str) -> dict[str, str]:

@@ -7,18 +7,23 @@ through ``Dense`` / ``DelayDense``, which deliver a spike emitted at ``T`` at
 ``T + 1 + delay``. With the built-in gating chain every part sees the gates
 and the other parts' spikes at consistent offsets (docs/LOIHI2.md).
 
-The plastic stores are ``LearningDense`` copies with a two-factor rule that
-keeps the phase sign in each synapse's tag ``t``::
+The plastic stores are ``LearningDense`` copies whose rule is the nBP update
+itself, with the phase sign read from the parity of the time step
+(``u1 = 1`` on even steps, ``t_epoch = 1``). For potentiation on even steps::
 
-    dw = 2 x0 y0 t          # +-2 on a same-step coincidence of pre and post
-    dt = -2 u0 t            # t flips sign every step (u0 = 1 each epoch)
+    dw = -u1 x0 y0 sgn(w - 253) + u1 x0 y0 - 2 x0 y0 + 2 u1 x0 y0
 
-With a one-step learning epoch the tag alternates +1, -1, ...; its initial
-sign is chosen so that it is +1 on the potentiation phases and -1 on the
-depression phases. That needs a ring on which the two kinds of phase fall
-on steps of opposite parity: ``training_schedule(L, parity=True)``. Each
-update is one product term, so Lava's learning accumulator never saturates
-in between and stochastic rounding never has a fraction to round.
+a same-step coincidence of pre (``x0``) and post (``y0``) gives -2 on odd
+steps and +2 on even ones, 0 at 254: the rule's bounds [-256, 254] with
+even weights throughout (`RULE_TERMS` has the form for odd steps too). Lava
+adds the terms one by one into a 16-bit accumulator that saturates after
+each and rounds a fraction left by a saturation at random. In this order the
+sgn term first moves a weight at either bound towards the middle, so no
+partial sum leaves [-256, 255]; only a depression from -256 saturates, and
+no positive term follows it. (``4 u1 x0 y0 - 2 x0 y0`` overflows at 254,
+``-2 x0 y0 + 3 u1 x0 y0 - ...`` at -256: both then come out wrong at random.)
+The potentiation and depression phases must fall on steps of opposite
+parity: ``training_schedule(L, parity=True)``.
 """
 
 import numpy as np
@@ -31,7 +36,7 @@ from lava_backprop.params import CIRCUIT, NetworkSize, mantissa_exponent
 from lava_backprop.procs.base_process import input_ports, store_vars
 from lava_backprop.schedule import SCHEDULES, Schedule
 
-__all__ = ["population", "gate_synapses", "relay", "phase_sign_rule", "learning_phases", "compose_layer"]
+__all__ = ["population", "gate_synapses", "relay", "learning_rule", "plastic_rule", "learning_phases", "compose_layer"]
 
 #: Steps by which a built-in population fires after ``Schedule.step_of`` says
 #: (the built-in ring starts one step later than the CPU chain).
@@ -83,12 +88,28 @@ def learning_phases(schedule: Schedule) -> set[int]:
     return {p for g in schedule.plastic for post in g.posts for p in set(active[g.pre]) & set(active[post])}
 
 
-def phase_sign_rule(schedule: Schedule) -> tuple[Loihi2FLearningRule, int]:
-    """The plastic stores' rule on ``schedule`` and the initial tag of every synapse.
+#: The rule's terms for potentiation on even (``up_parity=0``) or odd steps, in the order Lava adds them.
+RULE_TERMS = {
+    0: "-u1*x0*y0*sgn(w-253) + u1*x0*y0 - 2*x0*y0 + 2*u1*x0*y0",
+    1: "-x0*y0*sgn(w-253) + x0*y0 - 3*u1*x0*y0 + u1*x0*y0*sgn(w-253)",
+}
 
-    The rule is ``dw = 2 x0 y0 t``, ``dt = -2 u0 t``: in step ``s`` (1-based)
-    the tag is ``t0 (-1)^(s - 1)``, and ``t0`` makes it +1 in the potentiation
-    phases and -1 in the other learning phases.
+
+def learning_rule(up_parity: int) -> Loihi2FLearningRule:
+    """The nBP update as a Loihi 2 rule: +2 on coincidences in steps of ``up_parity``, -2 in the others.
+
+    ``up_parity`` is the parity of Lava's time step in which a same-step
+    pre/post coincidence potentiates (saturating at 254); a coincidence in a
+    step of the other parity depresses (saturating at -256). Silent synapses
+    and spikes one step apart change nothing.
+    """
+    if up_parity not in RULE_TERMS:
+        raise ValueError(f"up_parity must be 0 or 1, got {up_parity!r}")
+    return Loihi2FLearningRule(dw=RULE_TERMS[up_parity], t_epoch=1, rng_seed=0)
+
+
+def plastic_rule(schedule: Schedule) -> Loihi2FLearningRule:
+    """`learning_rule` for the plastic stores on ``schedule``.
 
     Raises
     ------
@@ -108,8 +129,7 @@ def phase_sign_rule(schedule: Schedule) -> tuple[Loihi2FLearningRule, int]:
             f"{sorted(down)} on steps of the same parity; the Loihi 2 rule reads the sign from the parity: "
             f"use the 'training-{schedule.n_hidden}-parity' schedule"
         )
-    tag0 = 1 if parity["up"] == {1} else -1  # +1 in step s iff s - 1 is even
-    return Loihi2FLearningRule(dw="2*x0*y0*t", dt="-2*u0*t", t_epoch=1, rng_seed=0), tag0
+    return learning_rule(parity["up"].pop())
 
 
 def compose_layer(model, proc) -> dict:
@@ -121,7 +141,7 @@ def compose_layer(model, proc) -> dict:
     layer; a drive reaches its population from ``s_in_drive`` through a relay
     of weight 520; each plastic group onto the layer becomes one synapse per
     post copy from its pre population (in the layer, or on its ``s_in_*``
-    port): ``LearningDense`` with `phase_sign_rule` when the schedule learns,
+    port): ``LearningDense`` with `plastic_rule` when the schedule learns,
     a fixed ``Dense`` otherwise. The process's store Var (``w``, ``wt_pos``,
     ``wt_neg``) aliases the first copy's weights.
 
@@ -168,17 +188,13 @@ def compose_layer(model, proc) -> dict:
         pre = pops[group.pre].s_out if group.pre in pops else getattr(proc.in_ports, ports[group.pre])
         synapses[group.store] = []
         weights = np.asarray(store.init, dtype=int)
-        # Plastic weights are mixed-sign whatever the initial values (an inferred
-        # one-sign mode would clip -256 or lose the sign). A mixed-sign synapse of 8
-        # weight bits drops the mantissa's last bit when it loads; a store learned in
-        # Lava's simulation may hold odd weights (up to 255), which need 9.
-        bits = {"sign_mode": SignMode.MIXED, "num_weight_bits": 9 if (weights % 2).any() else 8}
+        # Mixed sign whatever the initial values (an inferred one-sign mode would clip
+        # -256 or lose the sign); 8 bits hold the rule's even weights in [-256, 254].
+        bits = {"sign_mode": SignMode.MIXED, "num_weight_bits": 8}
         for post in posts:
             name = f"{group.store}_{post}"
             if sched.learns:
-                rule, tag0 = phase_sign_rule(sched)
-                tags = np.full(weights.shape, tag0)
-                syn = LearningDense(weights=weights, tag_1=tags, learning_rule=rule, name=name, **bits)
+                syn = LearningDense(weights=weights, learning_rule=plastic_rule(sched), name=name, **bits)
                 pops[post].s_out.connect(syn.s_in_bap)
             else:
                 syn = Dense(weights=weights, name=name, **bits)

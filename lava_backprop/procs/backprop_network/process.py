@@ -4,7 +4,7 @@
 from lava_backprop.procs.base_process import CheckedProcess, check_capacity
 from lava_backprop.procs.wiring import declare_network
 from lava_backprop.schedule import SCHEDULES
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
+from lava_backprop.weights import check_stores
 
 
 class BackpropNetwork(CheckedProcess):
@@ -60,7 +60,7 @@ class BackpropNetwork(CheckedProcess):
     def __init__(
         self, *, weights, transposed=None, buffer_path: str, capacity: int, parity: bool = False, name=None, **kwargs
     ):
-        size, stores = check_stores(weights, transposed, w_max=LAVA_LEARNING_W_MAX)
+        size, stores = check_stores(weights, transposed)
         capacity = check_capacity(capacity)
         schedule = f"training-{size.n_hidden}" + ("-parity" if parity else "")
         super().__init__(

@@ -12,6 +12,7 @@ from lava.proc.dense.process import Dense
 from lava.proc.lif.process import LIF, LIFReset
 
 from lava_backprop.circuit import chain_step
+from lava_backprop.params import CIRCUIT
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyStepModel
 from lava_backprop.procs.gating_chain.process import GatingChain
 
@@ -46,16 +47,21 @@ class PyGatingChainModelFloat(AbstractPyGatingChainModel):
     s: np.ndarray = LavaPyType(np.ndarray, float)
 
 
+#: The built-in kick's initial voltage: above its threshold (``theta << 6``), so it fires in step 1.
+KICK_V = (CIRCUIT.theta << 6) + 1
+
+
 @implements(proc=GatingChain, protocol=LoihiProtocol)
 class SubGatingChainModel(AbstractSubProcessModel):
     """The ring from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
     - gates: ``LIFReset`` (reset every step: memoryless), bias 0, threshold 1024;
     - ring: ``Dense``, gate ``p`` -> gate ``p + 1`` with 145 << 6 = 9280;
-    - kick: one ``LIF`` with bias 1100 << 6 and no current decay fires in step
-      1 and drives gate 0 (145 << 6). Its own spike inhibits it (-254 << 7)
-      and the last gate keeps inhibiting it a little (-4) every ring, so its
-      current settles near -87 000 and it never fires again.
+    - kick: one ``LIF`` that starts above threshold (``v = KICK_V``) with no
+      bias, no input and no decay (``du = dv = 0``): it fires in step 1,
+      resets to 0 and stays there, with nothing to integrate, so it cannot
+      fire again however long the run (no current to wrap); it drives gate 0
+      through ``Dense`` (145 << 6).
 
     Gate 0 therefore first fires in step 2, one step later than the CPU
     model's kick (held before step 1): the whole circuit runs one step later,
@@ -68,19 +74,12 @@ class SubGatingChainModel(AbstractSubProcessModel):
         ring = np.zeros((n, n), dtype=int)
         ring[(np.arange(n) + 1) % n, np.arange(n)] = 145
         self.ring = Dense(weights=ring, weight_exp=6, name="ring")
-        self.kick = LIF(shape=(1,), du=0, dv=4095, vth=1024, bias_mant=1100, bias_exp=6, name="kick")
+        self.kick = LIF(shape=(1,), du=0, dv=0, vth=CIRCUIT.theta, v=KICK_V, name="kick")
         to_first = np.zeros((n, 1), dtype=int)
         to_first[0, 0] = 145
         self.kick_out = Dense(weights=to_first, weight_exp=6, name="kick_out")
-        self.kick_self = Dense(weights=np.array([[-254]]), weight_exp=7, name="kick_self")
-        hold = np.zeros((1, n), dtype=int)
-        hold[0, n - 1] = -4
-        self.kick_hold = Dense(weights=hold, name="kick_hold")
         self.gates.s_out.connect(self.ring.s_in)
         self.ring.a_out.connect(self.gates.a_in)
-        self.kick.s_out.connect([self.kick_out.s_in, self.kick_self.s_in])
+        self.kick.s_out.connect(self.kick_out.s_in)
         self.kick_out.a_out.connect(self.gates.a_in)
-        self.kick_self.a_out.connect(self.kick.a_in)
-        self.gates.s_out.connect(self.kick_hold.s_in)
-        self.kick_hold.a_out.connect(self.kick.a_in)
         self.gates.s_out.connect(proc.out_ports.s_out)

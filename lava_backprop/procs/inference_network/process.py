@@ -4,7 +4,7 @@
 from lava_backprop.procs.base_process import CheckedProcess, check_capacity
 from lava_backprop.procs.wiring import declare_network
 from lava_backprop.schedule import SCHEDULES
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
+from lava_backprop.weights import check_stores
 
 
 class InferenceNetwork(CheckedProcess):
@@ -37,7 +37,7 @@ class InferenceNetwork(CheckedProcess):
     """
 
     def __init__(self, *, weights, buffer_path: str, capacity: int, name=None, **kwargs):
-        size, stores = check_stores(weights, w_max=LAVA_LEARNING_W_MAX)
+        size, stores = check_stores(weights)
         stores = {f"w{i}": stores[f"w{i}"] for i in range(1, size.n_hidden + 2)}
         capacity = check_capacity(capacity)
         schedule = f"inference-{size.n_hidden}"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Lava's runtime, behind a small face: the only module that touches Lava's internals.
+"""Lava's runtime, behind a small face: the only package that touches Lava's internals.
 
 `LavaCircuit` builds one network (training or inference, any depth), compiles
 it once, streams samples through a memory-mapped sample buffer and reads the
@@ -217,7 +217,13 @@ class LavaCircuit:
             if hardware:
                 cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
             else:
-                cfg = Loihi2SimCfg(select_tag=tag, select_sub_proc_model=builtins)
+                from lava_backprop.runtime.learning import SIMULATION_MODELS
+
+                cfg = Loihi2SimCfg(
+                    select_tag=tag,
+                    select_sub_proc_model=builtins,
+                    exception_proc_model_map=SIMULATION_MODELS if builtins else {},
+                )
             executable = self._compile(cfg, hardware)
             try:
                 with _forking_workers():
