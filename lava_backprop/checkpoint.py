@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lava_backprop.errors import CheckpointError
+from lava_backprop.errors import CheckpointError, WeightError
 from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT, NetworkSize
 from lava_backprop.weights import check_stores
@@ -61,9 +61,6 @@ class Checkpoint:
     config : dict
         The run's configuration.
     path : Path
-    w_max : int
-        Upper weight bound of the engine that learned the stores (254, or
-        255 for Lava's simulated learning engine; `lava_backprop.weights`).
     """
 
     stores: dict
@@ -72,7 +69,6 @@ class Checkpoint:
     rng_state: dict
     config: dict
     path: Path
-    w_max: int = CIRCUIT.w_max
 
 
 def _atomic(path: Path, write) -> None:
@@ -96,21 +92,18 @@ def read_json(path: os.PathLike):
         raise CheckpointError(f"{path}: not valid JSON ({err})") from None
 
 
-def save_checkpoint(
-    run_dir: os.PathLike, epoch: int, stores: dict, rng_state: dict, config: dict, w_max: int = CIRCUIT.w_max
-) -> Path:
+def save_checkpoint(run_dir: os.PathLike, epoch: int, stores: dict, rng_state: dict, config: dict) -> Path:
     """Save ``checkpoints/epoch_{epoch:03d}.npz`` in ``run_dir``; return its path.
 
-    ``stores`` holds every store of the network by name; ``w_max`` is the
-    learning engine's upper weight bound, checked on loading.
+    ``stores`` holds every store of the network by name.
     """
     path = Path(run_dir) / "checkpoints" / f"epoch_{epoch:03d}.npz"
-    size, checked = check_stores(stores, w_max=w_max)
+    size, checked = check_stores(stores)
     missing = sorted(set(size.store_names) - set(stores))
     if missing:
         raise CheckpointError(f"a checkpoint needs every store of the {size} network; missing {missing}")
     arrays = {k: v.astype(np.int16) for k, v in checked.items()}
-    meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "w_max": int(w_max), "sizes": list(size.sizes)}
+    meta = {"epoch": epoch, "rng_state": rng_state, "config": config, "sizes": list(size.sizes)}
     npz = io.BytesIO()  # built in memory: numpy leaves its zip file open when a write to disk fails
     np.savez_compressed(npz, meta=np.array(json.dumps(meta)), **arrays)
     _atomic(path, lambda f: f.write(npz.getvalue()))
@@ -202,11 +195,17 @@ def resume_point(run_dir: os.PathLike) -> tuple[int, list[dict]]:
 def load_checkpoint(path: os.PathLike) -> Checkpoint:
     """Load and validate a checkpoint file, or the latest one of a run directory.
 
+    Older checkpoints record the upper weight bound of the engine that wrote
+    them (``"w_max"``, 255 for ``loihi2-sim`` runs that saturated at +255);
+    the bound is ignored, and such a checkpoint loads if its stores are valid
+    for the rule (even, in ``[-256, 254]``).
+
     Raises
     ------
     CheckpointError
         If there is no checkpoint, or it is unreadable, incomplete or holds
-        invalid weights.
+        invalid weights (among them an older ``loihi2-sim`` run's odd weights
+        or weights at 255).
     """
     path = Path(path)
     if path.is_dir():
@@ -229,9 +228,16 @@ def load_checkpoint(path: os.PathLike) -> Checkpoint:
     missing = [key for key in ("epoch", "rng_state", "config") if key not in meta]
     if missing:
         raise CheckpointError(f"{path}: checkpoint meta data lacks {missing}")
-    w_max = meta.get("w_max", CIRCUIT.w_max)
     try:
-        size, stores = check_stores(arrays, w_max=w_max)
+        size, stores = check_stores(arrays)
+    except WeightError as err:
+        if meta.get("w_max", CIRCUIT.w_max) != CIRCUIT.w_max:
+            raise CheckpointError(
+                f"{path}: {err}; the checkpoint comes from an older loihi2-sim run, which saturated learned "
+                f"weights at +{meta['w_max']} and so left odd weights, not the rule's even weights in "
+                f"[{CIRCUIT.w_min}, {CIRCUIT.w_max}]; retrain it"
+            ) from None
+        raise CheckpointError(f"{path}: {err}") from None
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
     absent = sorted(set(size.store_names) - set(arrays))
@@ -246,5 +252,4 @@ def load_checkpoint(path: os.PathLike) -> Checkpoint:
         rng_state=meta["rng_state"],
         config=meta["config"],
         path=path,
-        w_max=w_max,
     )

@@ -13,7 +13,6 @@ import importlib
 import numpy as np
 
 from lava_backprop.errors import EngineError, LabelError, ShapeError, SpikeError
-from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import check_stores
 
 __all__ = [
@@ -176,11 +175,9 @@ class Engine(abc.ABC):
     """
 
     name: str = ""
-    #: Upper saturation bound of the updates (the rule's; see `lava_backprop.weights`).
-    w_max: int = CIRCUIT.w_max
 
     def __init__(self, weights, transposed=None):
-        self.size, stores = check_stores(weights, transposed, w_max=self.w_max)
+        self.size, stores = check_stores(weights, transposed)
         self._closed = False
         self._load(stores)
 

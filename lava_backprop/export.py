@@ -10,9 +10,8 @@ the binary circuit::
     z   = W_{L+1} h_L                # the membrane read-out
     o   = [z > 512]
 
-``weights`` is a list or tuple of the integer matrices ``[W_1, .., W_{L+1}]``
-in ``[-256, 255]`` (odd values, up to 255, come from Lava's simulated
-learning engine).
+``weights`` is a list or tuple of the plastic weight matrices ``[W_1, ..,
+W_{L+1}]``: even integers in ``[-256, 254]``, as every engine learns them.
 
 NIR (package ``nir``): `to_nir` and `export_nir` give the chain ``input ->
 fc1 (Affine W_1) -> h1 (Threshold 512) -> .. -> fc<L+1> -> o (Threshold 512)
@@ -46,7 +45,7 @@ import numpy as np
 from lava_backprop.errors import ExportError, LavaBackpropError, ShapeError
 from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_stores
+from lava_backprop.weights import check_stores
 
 __all__ = ["to_nir", "export_nir", "run_nir", "export_netx", "read_netx", "run_netx"]
 
@@ -59,8 +58,8 @@ _NEURON = {"type": "CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": THRESHOLD,
 
 
 def _check_weights(weights) -> list[np.ndarray]:
-    """Validate ``[W_1, .., W_{L+1}]`` (`lava_backprop.weights.check_stores`, Lava's bound); return int32 copies."""
-    size, stores = check_stores(weights, w_max=LAVA_LEARNING_W_MAX)
+    """Validate ``[W_1, .., W_{L+1}]`` (`lava_backprop.weights.check_stores`); return int32 copies."""
+    size, stores = check_stores(weights)
     return [stores[f"w{i}"] for i in range(1, size.n_hidden + 2)]
 
 
@@ -236,9 +235,9 @@ def export_netx(weights, path: os.PathLike) -> None:
 
     Notes
     -----
-    lava-dl 0.6.0 loads every weight exactly except 255 in a matrix that
-    also has negative weights: its ``optimize_weight_bits`` clips that to
-    254 (and prints a warning). `run_netx` runs all weights exactly.
+    lava-dl 0.6.0's ``lava.lib.dl.netx.hdf5.Network`` loads these weights
+    exactly (its ``optimize_weight_bits`` clips only weights above 254 in a
+    mixed-sign matrix; ``benchmarks/peer_lava_dl_netx.py``), as does `run_netx`.
     """
     mats = _check_weights(weights)
     _write_file(path, _netx_image(mats))
@@ -281,7 +280,7 @@ def read_netx(path: os.PathLike) -> list[np.ndarray]:
     ExportError
         If the file is not HDF5, its layers are not ``input, dense, ..``, a
         neuron is not the memoryless CUBA neuron of threshold 512, or the
-        weights are not integer matrices in ``[-256, 255]`` that chain.
+        weights are not even integer matrices in ``[-256, 254]`` that chain.
     """
     try:
         with h5py.File(path, "r") as f:
@@ -295,18 +294,24 @@ def read_netx(path: os.PathLike) -> list[np.ndarray]:
         raise ExportError(f"{path}: not a readable netx HDF5 network ({err})") from None
 
 
+def _dense(w: np.ndarray):
+    """Lava ``Dense`` of ``W``: 8-bit mixed-sign weights, exact for every even weight in ``[-256, 254]``."""
+    from lava.proc.dense.process import Dense
+    from lava.utils.weightutils import SignMode
+
+    # Lava clips 8-bit mixed-sign weights to [-256, 255] and drops their last bit, 0 in an even weight.
+    return Dense(weights=w, weight_exp=0, num_weight_bits=8, sign_mode=SignMode.MIXED)
+
+
 def _lava_chain(mats: list[np.ndarray], data: np.ndarray):
     """``RingBuffer -> Dense -> LIFReset -> ..`` for ``v = W s``, ``s' = [v > 512]``; return the sink."""
-    from lava.proc.dense.process import Dense
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
     from lava.proc.lif.process import LIFReset
-    from lava.utils.weightutils import SignMode
 
     previous = Source(data=data).s_out
     for w in mats:
-        # Mixed sign mode with 9 bits: weights in [-256, 255] load unclipped, no bit dropped.
-        dense = Dense(weights=w, weight_exp=0, num_weight_bits=9, sign_mode=SignMode.MIXED)
+        dense = _dense(w)
         neuron = LIFReset(shape=(w.shape[0],), du=4095, dv=4095, vth=THRESHOLD, reset_interval=1)
         previous.connect(dense.s_in)
         dense.a_out.connect(neuron.a_in)
@@ -319,8 +324,8 @@ def _lava_chain(mats: list[np.ndarray], data: np.ndarray):
 def run_netx(path: os.PathLike, X, tag: str = "fixed_pt") -> np.ndarray:
     """Run a netx file's circuit ``h_l = [W_l h_{l-1} > 512]`` in Lava's simulator; return o.
 
-    Each layer is a ``Dense`` (mixed sign, 9 weight bits: exact for every
-    weight in ``[-256, 255]``) into a ``LIFReset`` that is reset every step
+    Each layer is a ``Dense`` (mixed sign, 8 weight bits: exact for every
+    even weight in ``[-256, 254]``) into a ``LIFReset`` that is reset every step
     and fires iff ``W_l h_{l-1} > 512``. Sample ``k`` enters in step
     ``k + 1`` and each of the ``L + 1`` layers adds one step, so ``n``
     samples take ``n + L + 1`` steps. Lava's 24-bit current holds

@@ -21,7 +21,7 @@ import numpy as np
 
 from lava_backprop.engine import Engine
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, bump
+from lava_backprop.weights import bump
 
 __all__ = ["ReferenceEngine", "DenseEngine", "dense_step", "forward"]
 
@@ -59,14 +59,6 @@ def forward(X: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
     return (z > _ACT).astype(np.uint8), z.astype(np.int32)
 
 
-def _check_w_max(w_max: int) -> int:
-    if w_max not in (_WMAX, LAVA_LEARNING_W_MAX):
-        raise ValueError(
-            f"w_max must be {_WMAX} (the rule) or {LAVA_LEARNING_W_MAX} (Lava's learning engine), got {w_max}"
-        )
-    return w_max
-
-
 def _check_exact_range(fan_ins) -> None:
     # Largest possible synaptic sum must stay exact in float32.
     if max(fan_ins) * max(-_WMIN, _WMAX) >= 2**24:
@@ -89,8 +81,6 @@ class ReferenceEngine(Engine):
     ----------
     weights, transposed
         Initial stores; see `lava_backprop.make_engine`.
-    w_max : {254, 255}
-        Upper saturation bound; see `DenseEngine`.
 
     See Also
     --------
@@ -98,10 +88,6 @@ class ReferenceEngine(Engine):
     """
 
     name = "reference"
-
-    def __init__(self, weights, transposed=None, *, w_max: int = _WMAX):
-        self.w_max = _check_w_max(w_max)
-        super().__init__(weights, transposed)
 
     def _load(self, stores):
         _check_exact_range(self.size.sizes[:-1])
@@ -125,7 +111,7 @@ class ReferenceEngine(Engine):
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
         Xf, Tb, f32 = X.astype(np.float32), T.astype(bool), np.float32
-        wt, pt, mt, w_max = self._wt, self._pt, self._mt, self.w_max
+        wt, pt, mt = self._wt, self._pt, self._mt
         for k in range(n):
             h, acts = Xf[k], []
             for lay in range(top):
@@ -152,10 +138,10 @@ class ReferenceEngine(Engine):
             pos, neg = [np.flatnonzero(d) for d in pos], [np.flatnonzero(d) for d in neg]
             for step, same, other in ((+_DW, pos, neg), (-_DW, neg, pos)):
                 for lay in range(top, -1, -1):
-                    bump(wt[lay], pre[lay], same[lay], step, w_max)
+                    bump(wt[lay], pre[lay], same[lay], step)
                     if lay:
-                        bump(pt[lay], same[lay], pre[lay], step, w_max)
-                        bump(mt[lay], other[lay], pre[lay], step, w_max)
+                        bump(pt[lay], same[lay], pre[lay], step)
+                        bump(mt[lay], other[lay], pre[lay], step)
         return o_all, z_all
 
 
@@ -172,17 +158,9 @@ class DenseEngine(Engine):
     ----------
     weights, transposed
         Initial stores; see `lava_backprop.make_engine`.
-    w_max : {254, 255}
-        Upper saturation bound of the updates. 254 is the rule; 255 is what
-        lava-nc 0.10.0's learning engine does (``loihi2-sim``, docs/LOIHI2.md),
-        so ``w_max=255`` predicts that engine bit for bit.
     """
 
     name = "dense"
-
-    def __init__(self, weights, transposed=None, *, w_max: int = _WMAX):
-        self.w_max = _check_w_max(w_max)
-        super().__init__(weights, transposed)
 
     def _load(self, stores):
         self._w = {k: v.astype(np.int64) for k, v in stores.items()}
@@ -202,11 +180,11 @@ class DenseEngine(Engine):
         o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
         for k in range(n):
-            o_all[k], z_all[k] = dense_step(self._w, X[k], T[k], self.w_max)
+            o_all[k], z_all[k] = dense_step(self._w, X[k], T[k])
         return o_all, z_all
 
 
-def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> tuple[np.ndarray, np.ndarray]:
+def dense_step(stores: dict, x, t) -> tuple[np.ndarray, np.ndarray]:
     """One sample of the rule, written densely; updates int64 ``stores`` in place.
 
     Parameters
@@ -215,8 +193,6 @@ def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> tuple[np.ndarray, np.n
         ``w1 .. w<L+1>`` and ``w<l>t_pos``, ``w<l>t_neg`` for ``l = 2 .. L+1``.
     x : array of 0/1, shape (n_in,)
     t : array of 0/1, shape (n_out,)
-    w_max : int
-        Upper saturation bound (the rule's is 254; see `DenseEngine`).
 
     Returns
     -------
@@ -242,8 +218,8 @@ def dense_step(stores: dict, x, t, w_max: int = _WMAX) -> tuple[np.ndarray, np.n
         d_neg[i] = (b & (P[i + 1] @ d_neg[i + 1] + M[i + 1] @ d_pos[i + 1] > 0)).astype(np.int64)
     for sign, same, other in ((+_DW, d_pos, d_neg), (-_DW, d_neg, d_pos)):
         for i in range(n, 0, -1):
-            np.clip(W[i] + sign * np.outer(same[i], h[i - 1]), _WMIN, w_max, out=W[i])
+            np.clip(W[i] + sign * np.outer(same[i], h[i - 1]), _WMIN, _WMAX, out=W[i])
             if i >= 2:
-                np.clip(P[i] + sign * np.outer(h[i - 1], same[i]), _WMIN, w_max, out=P[i])
-                np.clip(M[i] + sign * np.outer(h[i - 1], other[i]), _WMIN, w_max, out=M[i])
+                np.clip(P[i] + sign * np.outer(h[i - 1], same[i]), _WMIN, _WMAX, out=P[i])
+                np.clip(M[i] + sign * np.outer(h[i - 1], other[i]), _WMIN, _WMAX, out=M[i])
     return o, z

@@ -31,7 +31,7 @@ from lava_backprop.data import load_dataset
 from lava_backprop.engine import make_engine
 from lava_backprop.errors import CheckpointError, RunInterrupted, ShapeError
 from lava_backprop.metrics import classification_metrics
-from lava_backprop.params import CIRCUIT, NetworkSize
+from lava_backprop.params import NetworkSize
 from lava_backprop.plotting import plot_run
 from lava_backprop.rng import check_random_state
 from lava_backprop.weights import check_memory, glorot_init
@@ -191,7 +191,7 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
                 train_m = classification_metrics(o, z, T_train[order])
                 test_m = classification_metrics(*eng.predict(X_test), T_test)
                 stores = eng.weights()
-                save_checkpoint(out, epoch, stores, rng.bit_generator.state, config, w_max=eng.w_max)
+                save_checkpoint(out, epoch, stores, rng.bit_generator.state, config)
                 history.append(
                     {
                         "epoch": epoch,
@@ -268,7 +268,6 @@ def evaluate_checkpoint(
     dataset = dataset or ckpt.config.get("dataset")
     ds = load_dataset(dataset, split, data_dir)
     X, T = _subset(ds, samples)
-    options = {"w_max": ckpt.w_max} if engine in ("reference", "dense") and ckpt.w_max != CIRCUIT.w_max else {}
-    with make_engine(engine, ckpt.stores, **options) as eng:
+    with make_engine(engine, ckpt.stores) as eng:
         metrics = classification_metrics(*eng.predict(X), T)
     return metrics | {"checkpoint": str(ckpt.path), "epoch": ckpt.epoch, "dataset": dataset, "split": split}

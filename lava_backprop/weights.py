@@ -11,10 +11,7 @@ A network ``[n_0, .., n_{L+1}]`` has the stores ``w1 .. w<L+1>`` (``W_l``,
 shape (n_l, n_{l-1})) and, for ``l = 2 .. L+1``, ``w<l>t_pos`` (``P_l``, the
 +W_l^T store) and ``w<l>t_neg`` (``M_l``, the -W_l^T store), each of shape
 (n_{l-1}, n_l); `NetworkSize.store_names` lists them (docs/ALGORITHM.md §3).
-
-Lava's simulated Loihi 2 learning engine (lava-nc 0.10.0) saturates at
-``LAVA_LEARNING_W_MAX = 255`` instead, after which that weight is odd until it
-reaches -256 (docs/LOIHI2.md); the checks accept such stores when asked to.
+Every engine, ``loihi2-sim`` included, keeps its stores in that range.
 """
 
 import os
@@ -34,15 +31,11 @@ __all__ = [
     "glorot_init",
     "check_store",
     "check_stores",
-    "LAVA_LEARNING_W_MAX",
 ]
 
 WEIGHT_DTYPE = np.int32
 
 _INIT_LIMIT = 240
-
-#: Upper bound of a weight learned by lava-nc 0.10.0's bit-accurate LearningDense.
-LAVA_LEARNING_W_MAX = CIRCUIT.w_max + 1
 
 
 def saturate(w: np.ndarray) -> np.ndarray:
@@ -50,8 +43,8 @@ def saturate(w: np.ndarray) -> np.ndarray:
     return np.clip(w, CIRCUIT.w_min, CIRCUIT.w_max, out=w)
 
 
-def bump(w: np.ndarray, rows, cols, step: int, w_max: int = CIRCUIT.w_max) -> None:
-    """``w[rows x cols] += step`` in place, saturated to ``[-256, w_max]``.
+def bump(w: np.ndarray, rows, cols, step: int) -> None:
+    """``w[rows x cols] += step`` in place, saturated to ``[-256, 254]``.
 
     ``rows`` and ``cols`` are index arrays; nothing happens if either is empty.
     """
@@ -59,7 +52,7 @@ def bump(w: np.ndarray, rows, cols, step: int, w_max: int = CIRCUIT.w_max) -> No
         return
     block = np.ix_(rows, cols)
     if step > 0:
-        w[block] = np.minimum(w[block] + step, w_max)
+        w[block] = np.minimum(w[block] + step, CIRCUIT.w_max)
     else:
         w[block] = np.maximum(w[block] + step, CIRCUIT.w_min)
 
@@ -144,7 +137,7 @@ def _first_bad(mask: np.ndarray, w: np.ndarray) -> str:
     return f"{int(mask.sum())} value(s), first at index {idx}: {w[idx]!r}"
 
 
-def check_store(name: str, w, shape: tuple[int, ...], *, w_max: int = CIRCUIT.w_max) -> np.ndarray:
+def check_store(name: str, w, shape: tuple[int, ...]) -> np.ndarray:
     """Validate one weight store and return it as a fresh int32 array.
 
     Parameters
@@ -155,10 +148,6 @@ def check_store(name: str, w, shape: tuple[int, ...], *, w_max: int = CIRCUIT.w_
         Integer-valued, even weights in ``[-256, 254]``.
     shape : tuple of int
         Expected shape.
-    w_max : {254, 255}
-        Upper bound: the rule's 254, or `LAVA_LEARNING_W_MAX`, which also
-        admits odd weights (a weight that saturated at 255 stays odd until it
-        saturates at -256).
 
     Raises
     ------
@@ -176,21 +165,21 @@ def check_store(name: str, w, shape: tuple[int, ...], *, w_max: int = CIRCUIT.w_
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
             raise WeightError(f"{name} has non-integer weights: {_first_bad(bad, arr)}")
-    if w_max not in (CIRCUIT.w_max, LAVA_LEARNING_W_MAX):
-        raise ValueError(f"w_max must be {CIRCUIT.w_max} or {LAVA_LEARNING_W_MAX}, got {w_max}")
-    out_of_range = (arr < CIRCUIT.w_min) | (arr > w_max)
+    out_of_range = (arr < CIRCUIT.w_min) | (arr > CIRCUIT.w_max)
     if out_of_range.any():
-        raise WeightError(f"{name} has weights outside [{CIRCUIT.w_min}, {w_max}]: {_first_bad(out_of_range, arr)}")
+        raise WeightError(
+            f"{name} has weights outside [{CIRCUIT.w_min}, {CIRCUIT.w_max}]: {_first_bad(out_of_range, arr)}"
+        )
     arr = arr.astype(WEIGHT_DTYPE)
     odd = (arr % CIRCUIT.dw) != 0
-    if odd.any() and w_max == CIRCUIT.w_max:
+    if odd.any():
         raise WeightError(
             f"{name} has odd weights (plastic weights are multiples of {CIRCUIT.dw}): {_first_bad(odd, arr)}"
         )
     return arr
 
 
-def check_stores(weights, transposed=None, *, w_max: int = CIRCUIT.w_max) -> tuple[NetworkSize, dict[str, np.ndarray]]:
+def check_stores(weights, transposed=None) -> tuple[NetworkSize, dict[str, np.ndarray]]:
     """Validate a network's stores and fill in the default transposed stores.
 
     Parameters
@@ -203,8 +192,6 @@ def check_stores(weights, transposed=None, *, w_max: int = CIRCUIT.w_max) -> tup
         ``(P_l, M_l)`` for ``l = 2 .. L+1``, each (n_{l-1}, n_l). A missing
         store (None) defaults to ``P_l = W_l^T`` or ``M_l = saturate(-W_l^T)``
         (so -256 in ``W_l`` gives 254 in ``M_l``, not 256).
-    w_max : {254, 255}
-        As in `check_store`.
 
     Returns
     -------
@@ -232,7 +219,7 @@ def check_stores(weights, transposed=None, *, w_max: int = CIRCUIT.w_max) -> tup
         raise ShapeError(f"a network needs at least one hidden layer: two or more weight matrices, got {len(mats)}")
     sizes = [mats[0].shape[1]] + [w.shape[0] for w in mats]
     size = NetworkSize(*(int(v) for v in sizes))
-    stores = {f"w{i}": check_store(f"w{i}", w, size.store_shape(f"w{i}"), w_max=w_max) for i, w in enumerate(mats, 1)}
+    stores = {f"w{i}": check_store(f"w{i}", w, size.store_shape(f"w{i}")) for i, w in enumerate(mats, 1)}
     n = len(mats)
     pairs = [(None, None)] * (n - 1) if transposed is None else list(transposed)
     if len(pairs) != n - 1:
@@ -243,7 +230,7 @@ def check_stores(weights, transposed=None, *, w_max: int = CIRCUIT.w_max) -> tup
             if given is None:
                 stores[name] = saturate(np.ascontiguousarray(default, dtype=WEIGHT_DTYPE))
             else:
-                stores[name] = check_store(name, given, size.store_shape(name), w_max=w_max)
+                stores[name] = check_store(name, given, size.store_shape(name))
     return size, stores
 
 

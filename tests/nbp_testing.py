@@ -75,9 +75,8 @@ def assert_trains_like_reference(weights, X, T, o, z, stores, engine="reference"
     """``o``, ``z`` and ``stores`` equal the reference engine's on the same samples.
 
     ``weights`` are the initial ``[W1, .., W_{L+1}]``. ``engine`` and
-    ``options`` name another engine of the rule to compare with (``"dense",
-    w_max=255``: the rule with Lava's learning bound). Returns the reference
-    stores, so callers can check more about them.
+    ``options`` name another engine of the rule to compare with (``"dense"``).
+    Returns the reference stores, so callers can check more about them.
     """
     import lava_backprop as lb
 
@@ -108,15 +107,14 @@ def saturating_deep(sizes, n, seed):
     return ws, X, np.eye(sizes[-1], dtype=np.uint8)[labels[pick]]
 
 
-def transcription(weights, X, T, transposed=None, hi=254):
+def transcription(weights, X, T, transposed=None):
     """docs/ALGORITHM.md §3, line by line, with Python ints, for any number of hidden layers.
 
     Returns ``(stores, o, z, clipped)``: the stores by name after the samples,
     each sample's forward pass, and ``clipped[store] = {"lo": n, "hi": n}``,
-    how many updates of each store saturated at -256 and at ``hi`` (255
-    models Lava's learning engine).
+    how many updates of each store saturated at -256 and at 254.
     """
-    lo = -256
+    lo, hi = -256, 254
     W = {i: np.array(w, dtype=object) for i, w in enumerate(weights, start=1)}
     n = len(W)
     if transposed is None:
@@ -124,7 +122,7 @@ def transcription(weights, X, T, transposed=None, hi=254):
     P, M = {}, {}
     for i, (p, m) in enumerate(transposed, start=2):
         P[i] = W[i].T.copy() if p is None else np.array(p, dtype=object)
-        M[i] = np.clip(-W[i].T, lo, 254) if m is None else np.array(m, dtype=object)
+        M[i] = np.clip(-W[i].T, lo, hi) if m is None else np.array(m, dtype=object)
     clipped = {}
 
     def update(name, w, delta):

@@ -84,29 +84,58 @@ def test_netx_round_trip_in_lava(n_hidden, tmp_path):
     np.testing.assert_array_equal(run_netx(tmp_path / "net.net", X), spikes[-1])
 
 
-def odd_network():
-    """Odd weights at the threshold: ``W h`` is 513 or 512, and 510 if the last bit were dropped.
+def extreme_network():
+    """Weights -256 and 254 at the threshold: a 254 of either matrix loaded as 252, or a -256 loaded
+    as -254, changes the output spikes (`test_extreme_weights_are_exact_in_run_netx`).
 
-    W1 is mixed-sign, W2 all positive (the two sign modes in which Lava's
-    Dense loads weights differently).
+    W1 is mixed-sign, W2 all positive (Lava would infer another sign mode
+    for it; the export sets mixed for both).
     """
-    w1 = np.array([[255, 255, 3, -256], [255, 254, 4, -1], [253, 255, 5, 0], [255, 253, 4, 7]])
-    w2 = np.array([[255, 255, 3, 9], [255, 253, 4, 0], [129, 127, 255, 1]])
-    X = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [0, 1, 1, 0], [1, 1, 0, 0]], dtype=np.uint8)
-    return [w1, w2], X
+    w1 = np.array([[-256, 254, 6, 254, 254], [0, 254, 4, 2, 254], [4, 8, 0, 254, 254], [2, 4, 6, -256, 254]])
+    w2 = np.array([[254, 0, 254, 0], [254, 254, 8, 0], [2, 254, 254, 6]])
+    X = np.array([[1, 1, 0, 1, 1], [0, 1, 0, 1, 1], [0, 0, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 1, 1, 1]])
+    return [w1, w2], X.astype(np.uint8)
 
 
-def test_odd_weights_are_exact_in_run_netx(tmp_path):
-    mats, X = odd_network()
+def test_lava_dense_loads_every_even_weight_exactly():
+    """The Dense that `run_netx` builds (8 weight bits, mixed sign) holds -256 .. 254 unchanged."""
+    from lava.utils.weightutils import SignMode, clip_weights, truncate_weights
+
+    w = np.arange(-256, 256, 2).reshape(16, 16)
+    params = export._dense(w).proc_params
+    assert (params["num_weight_bits"], params["sign_mode"], params["weight_exp"]) == (8, SignMode.MIXED, 0)
+    # What Lava's bit-accurate Dense model (PyDenseModelBitAcc.run_spk) does to its weights.
+    loaded = truncate_weights(clip_weights(w, params["sign_mode"], num_bits=8), params["sign_mode"], 8)
+    np.testing.assert_array_equal(loaded, w)
+    assert (truncate_weights(w + 1, SignMode.MIXED, 8) == w).all()  # the last bit is dropped, 0 when even
+
+
+def test_extreme_weights_are_exact_in_run_netx(tmp_path):
+    mats, X = extreme_network()
     spikes, _ = forward(mats, X)
-    dropped, _ = forward([(w >> 1) << 1 for w in mats], X)
-    assert (spikes[-1] != dropped[-1]).any() and (spikes[0] != dropped[0]).any()  # the last bit matters
-    assert spikes[-1].any() and not spikes[-1].all()
-    export_netx(mats, tmp_path / "odd.net")
-    np.testing.assert_array_equal(read_netx(tmp_path / "odd.net")[0], mats[0])
-    np.testing.assert_array_equal(run_netx(tmp_path / "odd.net", X), spikes[-1])
+    assert_lively(spikes)
+    for lay, w in enumerate(mats):
+        for value, loaded in ((254, 252), (-256, -254)):
+            if value in w:
+                other = [np.where(w == value, loaded, w) if i == lay else m for i, m in enumerate(mats)]
+                assert (forward(other, X)[0][-1] != spikes[-1]).any(), f"W{lay + 1}'s {value} must matter"
+    export_netx(mats, tmp_path / "extreme.net")
+    for w_back, w in zip(read_netx(tmp_path / "extreme.net"), mats, strict=True):
+        np.testing.assert_array_equal(w_back, w)
+    np.testing.assert_array_equal(run_netx(tmp_path / "extreme.net", X), spikes[-1])
     o, _ = run_nir(to_nir(mats), X)
     np.testing.assert_array_equal(o, spikes[-1])
+
+
+def test_odd_weights_and_255_are_refused(tmp_path):
+    mats, _ = extreme_network()
+    for bad, message in ((255, r"w2 has weights outside \[-256, 254\].*: 255"), (7, r"w2 has odd weights.*: 7")):
+        w2 = mats[1].copy()
+        w2[0, 2] = bad
+        for fn in (lambda w: export_netx(w, tmp_path / "x.net"), lambda w: export_nir(w, tmp_path / "x.nir"), to_nir):
+            with pytest.raises(WeightError, match=message):
+                fn([mats[0], w2])
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -58,8 +58,7 @@ def test_lava_training_run_equals_reference_run(tmp_path, data_root, capsys):
 
 
 def test_loihi2_sim_run_equals_reference_run(tmp_path, data_root):
-    """The built-in circuit through the CLI; 15 MNIST samples from Glorot weights
-    reach neither end of the range, so no deviation is expected."""
+    """The built-in circuit through the CLI gives the reference run's metrics and stores."""
     args = ["--samples", "15", "--test-samples", "10", "--hidden", "8", "--epochs", "1", "--seed", "3", "--no-progress"]
     runs = {}
     for engine in ("reference", "loihi2-sim"):
@@ -68,7 +67,9 @@ def test_loihi2_sim_run_equals_reference_run(tmp_path, data_root):
     ref, sim = (json.loads((runs[e] / "metrics.json").read_text()) for e in ("reference", "loihi2-sim"))
     assert strip(sim) == strip(ref)
     a, b = load_checkpoint(runs["reference"]), load_checkpoint(runs["loihi2-sim"])
-    assert (a.w_max, b.w_max) == (254, 255)
+    for ckpt in (a, b):  # checkpoints record no weight bound: every engine learns in [-256, 254]
+        with np.load(ckpt.path) as npz:
+            assert "w_max" not in json.loads(str(npz["meta"]))
     for key in a.stores:
         np.testing.assert_array_equal(a.stores[key], b.stores[key])
 

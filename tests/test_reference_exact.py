@@ -16,10 +16,10 @@ import lava_backprop as lb
 LO, HI = -256, 254
 
 
-def check_engine(engine_name, weights, X, T, transposed=None, **options):
+def check_engine(engine_name, weights, X, T, transposed=None):
     """Train the engine and the transcription alike; assert identical results; return the clip counts."""
-    want = transcription(weights, X, T, transposed, hi=options.get("w_max", HI))
-    with lb.make_engine(engine_name, weights, transposed, **options) as engine:
+    want = transcription(weights, X, T, transposed)
+    with lb.make_engine(engine_name, weights, transposed) as engine:
         o, z = engine.train(X, T)
         got = engine.weights()
     assert_equals_transcription(got, o, z, want)
@@ -50,24 +50,6 @@ def test_deeper_networks_match_transcription(engine_name, sizes, seed):
     clipped = check_engine(engine_name, weights, X, T)
     assert_saturated_everywhere(clipped)
     assert set(clipped) == set(lb.NetworkSize(sizes).store_names)
-
-
-@pytest.mark.parametrize("engine_name", ["reference", "dense"])
-@pytest.mark.parametrize("sizes", [(60, 40, 10), (24, 14, 14, 8)])
-def test_lavas_upper_bound_matches_transcription(engine_name, sizes):
-    """``w_max=255``: what Lava's learning engine does (odd weights after +255)."""
-    if len(sizes) == 3:
-        w1, w2, X, labels = saturating_network(*sizes, 320, 1)
-        weights, T = [w1, w2], np.eye(sizes[-1], dtype=np.uint8)[labels]
-    else:
-        weights, X, T = saturating_deep(sizes, 200, 1)
-    clipped = check_engine(engine_name, weights, X, T, w_max=255)
-    assert all(hits["hi"] > 0 for hits in clipped.values()), clipped
-    with lb.make_engine(engine_name, weights, w_max=255) as engine:
-        engine.train(X, T)
-        assert any((w % 2).any() for w in engine.weights().values())
-    with pytest.raises(ValueError, match="w_max must be 254"):
-        lb.make_engine(engine_name, weights, w_max=256)
 
 
 @pytest.mark.parametrize("sizes", [(60, 40, 10), (30, 20, 16, 10)])

@@ -105,6 +105,33 @@ def test_checkpoints_of_one_hidden_layer_without_sizes_still_load(tmp_path):
     assert ckpt.size == lb.NetworkSize(4, 3, 2) and ckpt.epoch == 1
 
 
+@pytest.mark.parametrize("bad", [None, 255, 3, -255])
+def test_checkpoints_of_older_loihi2_sim_runs(tmp_path, bad):
+    """Their meta data says ``"w_max": 255`` (that engine saturated at +255); they load if their
+    stores are the rule's (even, in [-256, 254]), and are refused, with the reason, if not."""
+    size = lb.NetworkSize(4, 3, 2)
+    stores = {k: np.full(size.store_shape(k), 254, dtype=np.int16) for k in size.store_names}
+    stores["w2t_neg"][:] = -256
+    if bad is not None:
+        stores["w2"][1, 2] = bad
+    meta = {"epoch": 2, "rng_state": {}, "config": {"engine": "loihi2-sim"}, "w_max": 255, "sizes": [4, 3, 2]}
+    path = tmp_path / "old.npz"
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), **stores)
+    if bad is None:
+        ckpt = load_checkpoint(path)
+        assert ckpt.size == size and ckpt.epoch == 2 and not hasattr(ckpt, "w_max")
+        for key in size.store_names:
+            np.testing.assert_array_equal(ckpt.stores[key], stores[key])
+        resaved = save_checkpoint(tmp_path / "again", 3, ckpt.stores, {}, ckpt.config)
+        with np.load(resaved) as npz:
+            assert "w_max" not in json.loads(str(npz["meta"]))
+        return
+    problem = "weights outside \\[-256, 254\\]" if bad == 255 else "odd weights"
+    message = f"old.npz: w2 has {problem}.*index \\(1, 2\\): {bad}; .*older loihi2-sim run.*saturated .* at \\+255"
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+
+
 def test_resume_after_a_crash_between_checkpoint_and_metrics(full_run, tmp_path, data_root):
     """Epoch 2's checkpoint was written, its metrics entry was not: epoch 2 is redone from epoch 1's checkpoint."""
     _, history_full = full_run
@@ -182,13 +209,6 @@ def test_bad_checkpoints(tmp_path):
     np.savez(tmp_path / "odd.npz", meta=np.array(json.dumps(meta)), **stores)
     with pytest.raises(CheckpointError, match="w1 has odd weights"):
         load_checkpoint(tmp_path / "odd.npz")
-    # Stores learned by Lava's simulated learning engine may be odd; their checkpoint says so.
-    path = save_checkpoint(tmp_path / "lava", 1, stores, {}, {}, w_max=255)
-    assert load_checkpoint(path).w_max == 255 and load_checkpoint(path).stores["w1"][0, 0] == 3
-    stores["w1"][0, 0] = 256
-    np.savez(tmp_path / "high.npz", meta=np.array(json.dumps(meta | {"w_max": 255})), **stores)
-    with pytest.raises(CheckpointError, match="outside \\[-256, 255\\]"):
-        load_checkpoint(tmp_path / "high.npz")
     np.savez(tmp_path / "partial.npz", w1=np.zeros((2, 2)))
     with pytest.raises(CheckpointError, match="lacks"):
         load_checkpoint(tmp_path / "partial.npz")

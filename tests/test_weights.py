@@ -6,7 +6,7 @@ import pytest
 
 import lava_backprop as lb
 from lava_backprop.rng import check_random_state
-from lava_backprop.weights import LAVA_LEARNING_W_MAX, check_store, saturate
+from lava_backprop.weights import check_store, check_stores, saturate
 
 
 def test_thresholds_follow_from_gate_weights():
@@ -98,12 +98,25 @@ def test_check_random_state():
         check_random_state(-1)
 
 
-def test_check_store_admits_lavas_learned_weights_only_when_asked():
-    w = np.array([[255, 253], [-256, 2]])
-    with pytest.raises(lb.WeightError, match="outside"):
-        check_store("w", w, (2, 2))
-    np.testing.assert_array_equal(check_store("w", w, (2, 2), w_max=LAVA_LEARNING_W_MAX), w)
-    with pytest.raises(lb.WeightError, match=r"outside \[-256, 255\]"):
-        check_store("w", w + 1, (2, 2), w_max=LAVA_LEARNING_W_MAX)
-    with pytest.raises(ValueError, match="w_max must be"):
-        check_store("w", w, (2, 2), w_max=300)
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (255, r"w2 has weights outside \[-256, 254\]: 1 value\(s\), first at index \(1, 2\): 255"),
+        (-3, r"w2 has odd weights .*: 1 value\(s\), first at index \(1, 2\): -3"),
+    ],
+    ids=["255", "odd"],
+)
+def test_check_stores_and_make_engine_refuse_255_and_odd_weights(value, message):
+    w1, w2 = np.full((3, 4), -256), np.full((2, 3), 254)
+    size, stores = check_stores([w1, w2])  # both bounds of the rule are valid
+    assert (stores["w1"] == -256).all() and (stores["w2"] == 254).all() and size.sizes == (4, 3, 2)
+    w2[1, 2] = value
+    with pytest.raises(lb.WeightError, match=message):
+        check_stores([w1, w2])
+    with pytest.raises(lb.WeightError, match=message):
+        check_store("w2", w2, (2, 3))
+    for engine in ("reference", "dense"):
+        with pytest.raises(lb.WeightError, match=message):
+            lb.make_engine(engine, [w1, w2])
+    with pytest.raises(TypeError, match="w_max"):  # the option of Lava's former bound is gone
+        lb.make_engine("dense", [w1, w2 - w2 % 2], w_max=255)
