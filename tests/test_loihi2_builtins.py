@@ -18,10 +18,13 @@ from lava.proc.dense.process import Dense, LearningDense
 from lava.proc.io.sink import RingBuffer as Sink
 from lava.proc.io.source import RingBuffer as Source
 from lava.proc.lif.process import LIF, LIFReset
+from lava.utils.weightutils import SignMode
 from lava_testing import no_leftover_workers  # noqa: F401
 from nbp_testing import lively_network, saturating_deep, saturating_network
 
 from lava_backprop.params import mantissa_exponent
+from lava_backprop.procs.builtin_layers import learning_rule
+from lava_backprop.runtime.learning import SIMULATION_MODELS
 from lava_backprop.schedule import training_schedule
 from lava_backprop.simulation import simulate
 from lava_backprop.weights import check_stores
@@ -145,3 +148,138 @@ def test_refractoriness_never_acts_in_deeper_rings(n_hidden, parity):
     rasters = [simulate(schedule, stores_copy(weights), X, T, raster=True).raster for schedule in (ring, plain)]
     for pop in rasters[0]:
         np.testing.assert_array_equal(rasters[0][pop], rasters[1][pop], err_msg=pop)
+
+
+def rule_run(weights, pre_steps, post_steps, steps, rule, models=None, tags=0):
+    """A 1-pre, ``len(weights)``-post LearningDense: post 0 fires at ``post_steps``, the last
+    post never; the weights read after every step (Lava time steps 1 .. steps)."""
+    n_post = len(weights)
+    pre_data = np.zeros((1, steps), dtype=int)
+    pre_data[0, [s - 2 for s in pre_steps]] = 1  # source -> Dense -> neuron: fires 2 steps later
+    post_data = np.zeros((n_post, steps), dtype=int)
+    post_data[:-1, [s - 2 for s in post_steps]] = 1
+    neurons = []
+    for data in (pre_data, post_data):
+        src = Source(data=data)
+        dense = Dense(weights=np.eye(len(data), dtype=int) * 100)
+        neuron = LIFReset(shape=(len(data),), vth=10, du=4095, dv=4095, reset_interval=1)
+        src.s_out.connect(dense.s_in)
+        dense.a_out.connect(neuron.a_in)
+        neurons.append(neuron)
+    pre, post = neurons
+    plastic = LearningDense(
+        weights=np.array(weights).reshape(n_post, 1),
+        learning_rule=rule,
+        tag_1=np.full((n_post, 1), tags),
+        sign_mode=SignMode.MIXED,
+        num_weight_bits=8,
+    )
+    pre.s_out.connect(plastic.s_in)
+    post.s_out.connect(plastic.s_in_bap)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=models or {})
+    history = []
+    try:
+        for _ in range(steps):
+            plastic.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
+            history.append(np.asarray(plastic.weights.get())[:, 0].astype(int))
+    finally:
+        plastic.stop()
+    return np.array(history)
+
+
+def rule_by_hand(weights, coincidences, steps, up_parity):
+    w, history = list(weights[:-1]), []
+    for step in range(1, steps + 1):
+        if step in coincidences:
+            w = [min(v + 2, 254) if step % 2 == up_parity else max(v - 2, -256) for v in w]
+        history.append(w + [weights[-1]])
+    return np.array(history)
+
+
+@pytest.mark.parametrize("up_parity", [0, 1])
+@pytest.mark.parametrize("models", [{}, SIMULATION_MODELS], ids=["lava", "coincidence"])
+def test_the_rule_form_is_the_nbp_update_at_both_bounds(up_parity, models):
+    """+2 on same-step coincidences in steps of one parity, -2 in the other, saturating at 254
+    and -256, weights even; spikes one step apart and a silent post change nothing. Lava's
+    own model and the coincidence model give the same weights in every step."""
+    weights = [254, 252, -256, -254, 0, 100]  # the last post never fires
+    steps = 24
+    pre = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 21]
+    post = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 22]
+    got = rule_run(weights, pre, post, steps, learning_rule(up_parity), models)
+    want = rule_by_hand(weights, set(pre) & set(post), steps, up_parity)
+    np.testing.assert_array_equal(got, want)
+    assert got.max() == 254 and got.min() == -256 and not (got % 2).any()
+
+
+def test_the_tag_form_and_a_late_sgn_term_leave_the_rule():
+    """Why the rule has its form. The tag form ``dw = 2 x0 y0 t, dt = -2 u0 t`` (the sign in a
+    tag flipped every step) lets Lava's learning engine saturate at +255; with the sgn term
+    last, a potentiation at -256 overflows the accumulator first and comes out wrong."""
+    tag_form = Loihi2FLearningRule(dw="2*x0*y0*t", dt="-2*u0*t", t_epoch=1, rng_seed=0)
+    got = rule_run([254, 0], [5], [5], 8, tag_form, tags=1)
+    assert got[-1, 0] == 255
+    late_sgn = Loihi2FLearningRule(dw="-2*x0*y0 + 3*u1*x0*y0 - u1*x0*y0*sgn(w-253)", t_epoch=1, rng_seed=0)
+    got = rule_run([-256, 0], [6], [6], 8, late_sgn)
+    assert got[-1, 0] in (-253, -252)  # the rule: -254
+
+
+def lif_current(u, a_in, du, ds_offset):
+    """One step of a bit-accurate LIF's current (lava/proc/lif/models.py): decay, input << 6, 24-bit wrap."""
+    decayed = abs(u) * (4096 - du - ds_offset) >> 12
+    u = (decayed if u >= 0 else -decayed) + (a_in << 6)
+    if u > 2**23:
+        u -= 2**24
+    elif u <= -(2**23):
+        u += 2**24
+    return u
+
+
+def ring_tokens(steps, n_gates, kick, ds_offset):
+    """Replay the built-in ring without Lava: gates are memoryless (fire iff input > 1024), the
+    kick a LIF with ``kick`` = dict(u, v, du, dv, bias, vth, self_w, hold_w). Returns the steps
+    in which the kick fired and the most gates that fired in one step."""
+    u, v = kick["u"], kick["v"]
+    gates = set()  # the gates firing in the step
+    kick_fired, kicks, most = False, [], 0
+    for step in range(1, steps + 1):
+        a_in = kick["self_w"] * kick_fired + kick["hold_w"] * (n_gates - 1 in gates)
+        u = lif_current(u, a_in, kick["du"], ds_offset)
+        decayed = abs(v) * (4096 - kick["dv"]) >> 12
+        v = max(min((decayed if v >= 0 else -decayed) + u + kick["bias"], 2**23 - 1), -(2**23))
+        gates = {(g + 1) % n_gates for g in gates} | ({0} if kick_fired else set())
+        most = max(most, len(gates))
+        kick_fired = v > kick["vth"] << 6
+        if kick_fired:
+            v = 0
+            kicks.append(step)
+    return kicks, most
+
+
+def built_in_kick(n_gates):
+    """The kick's parameters and inputs as the built-in GatingChain composes them."""
+    from lava_backprop.procs.gating_chain.models import SubGatingChainModel
+    from lava_backprop.procs.gating_chain.process import GatingChain
+
+    model = SubGatingChainModel(GatingChain(n_gates=n_gates))
+    kick = model.kick
+    assert not kick.a_in.in_connections  # nothing drives it
+    value = {name: int(np.asarray(getattr(kick, name).init).ravel()[0]) for name in ("u", "v", "du", "dv", "vth")}
+    bias = int(np.asarray(kick.bias_mant.init).ravel()[0]) << int(np.asarray(kick.bias_exp.init).ravel()[0])
+    return {**value, "bias": bias, "self_w": 0, "hold_w": 0}
+
+
+@pytest.mark.parametrize("ds_offset", [1, 0], ids=["lava-sim", "no-leak"])
+def test_the_ring_carries_one_token_for_400000_steps(ds_offset):
+    """The kick fires once and never again, with Lava's Loihi 1 current leak (ds_offset = 1)
+    and without it; the kick it replaced (held current, pushed down a little every ring)
+    wraps around without the leak and starts a second token after about 345 000 steps."""
+    steps, n_gates = 400_000, 14
+    kicks, most = ring_tokens(steps, n_gates, built_in_kick(n_gates), ds_offset)
+    assert kicks == [1] and most == 1
+    old = {"u": 0, "v": 0, "du": 0, "dv": 4095, "bias": 1100 << 6, "vth": 1024, "self_w": -254 << 7, "hold_w": -4}
+    kicks, most = ring_tokens(steps, n_gates, old, ds_offset)
+    if ds_offset:
+        assert kicks == [1] and most == 1
+    else:
+        assert kicks[0] == 1 and 340_000 < kicks[1] < 350_000 and most >= 2

@@ -100,7 +100,7 @@ def test_no_package_module_is_two_things():
 
 
 def test_lavas_internals_are_touched_in_one_module_only():
-    """Lava's private runtime attributes (``._x`` on objects Lava made) appear in the package lava_backprop.runtime alone."""
+    """Lava's private runtime attributes (``._x`` on objects Lava made) appear in lava_backprop.runtime alone."""
     import re
 
     lava_private = re.compile(r"\b(runtime|infra|actor|leaf|proc|net)\._[a-z]\w*")
