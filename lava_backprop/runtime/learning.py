@@ -11,9 +11,12 @@ post neuron was silent in the epoch gets ``dw = 0`` exactly, and its
 accumulator holds no fraction to round. `CoincidenceLearningDenseModel`
 then applies Lava's own rule applier, accumulator saturation, stochastic
 rounding and weight saturation to the block of active rows and columns
-only, and leaves the rest untouched: the same weights, bit for bit
-(tests/test_loihi2_builtins.py runs both models side by side). Any other
-rule is left to Lava's model unchanged.
+only, and leaves the rest untouched. In a step without any such pair it
+asks for no learning phase at all, so Lava's runtime skips that phase (one
+synchronisation round trip of every process) unless another model needs
+it; the random stream advances as in Lava's model. The same weights, bit
+for bit (tests/test_loihi2_builtins.py runs both models side by side). Any
+other rule is left to Lava's model unchanged.
 """
 
 import numpy as np
@@ -30,7 +33,9 @@ _TRACES = {"x1", "x2", "y1", "y2", "y3"}
 
 
 def coincidence_rule(rule) -> bool:
-    """Whether every product term of ``rule`` is gated by ``x0`` and ``y0`` and reads no trace."""
+    """Whether every product term of ``rule`` is gated by ``x0`` and ``y0``, with no trace and a one-step epoch."""
+    if rule.t_epoch != 1 or any(getattr(rule, f"{trace}_impulse") for trace in sorted(_TRACES)):
+        return False
     for series in rule.active_product_series.values():
         for product in series.products:
             names = {product.dependency} | {factor.state_var for factor in product.factors}
@@ -48,6 +53,18 @@ class CoincidenceLearningDenseModel(PyLearningDenseModelBitApproximate):
     def __init__(self, proc_params):
         super().__init__(proc_params)
         self._coincidence = coincidence_rule(self._learning_rule)
+
+    def run_spk(self) -> None:
+        super().run_spk()
+        self._coincided = bool(self.tx.any() and self.ty.any()) if self._coincidence else True
+        if not self._coincided:  # what the learning phase would have done, minus dw = 0
+            self._update_synaptic_variable_random()
+            self._reset_dependencies_and_spike_times()
+
+    def lrn_guard(self) -> bool:
+        # No learning phase is requested without a coincidence to learn from: when no
+        # model asks, Lava's runtime skips the phase (a round trip) for every process.
+        return self._coincided and super().lrn_guard()
 
     def run_lrn(self) -> None:
         if not self._coincidence:
