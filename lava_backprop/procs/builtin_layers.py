@@ -36,7 +36,7 @@ from lava_backprop.params import CIRCUIT, NetworkSize, mantissa_exponent
 from lava_backprop.procs.base_process import input_ports, store_vars
 from lava_backprop.schedule import SCHEDULES, Schedule
 
-__all__ = ["population", "gate_synapses", "relay", "learning_rule", "plastic_rule", "learning_phases", "compose_layer"]
+__all__ = ["population", "relay", "learning_rule", "plastic_rule", "learning_phases", "compose_layer"]
 
 #: Steps by which a built-in population fires after ``Schedule.step_of`` says
 #: (the built-in ring starts one step later than the CPU chain).
@@ -50,27 +50,30 @@ def population(width: int, name: str) -> LIFReset:
     )
 
 
-def gate_synapses(weights_by_gate: dict, n_gates: int, width: int, name: str) -> list[Dense]:
-    """Dense synapses from the gate vector onto one population.
+def _gate_parts(weights_by_gate: dict) -> list[tuple[int, tuple]]:
+    """``weights_by_gate`` split by sign: ``(sign, ((gate, weight), ..))`` for each sign present.
 
-    ``weights_by_gate`` maps gate index to weight. Excitatory and inhibitory
-    weights go into separate Dense processes (the exponent is shared per
-    Dense, and a mixed-sign matrix loses the mantissa's last bit).
+    Excitatory and inhibitory gate weights go into separate Dense processes
+    (the exponent is shared per Dense, and a mixed-sign matrix loses the
+    mantissa's last bit).
     """
-    out = []
+    parts = []
     for sign in (1, -1):
-        chosen = {g: w for g, w in weights_by_gate.items() if np.sign(w) == sign}
-        if not chosen:
-            continue
-        exp = max(mantissa_exponent(w)[1] for w in chosen.values())
-        matrix = np.zeros((width, n_gates), dtype=int)
-        for g, w in chosen.items():
-            mant, rest = divmod(abs(w), 1 << exp)
-            if rest or mant > 255:
-                raise ValueError(f"gate weight {w} is not an 8-bit mantissa times 2**{exp}")
-            matrix[:, g] = sign * mant
-        out.append(Dense(weights=matrix, weight_exp=exp, name=f"{name}_{'exc' if sign > 0 else 'inh'}"))
-    return out
+        chosen = tuple(sorted((g, w) for g, w in weights_by_gate.items() if np.sign(w) == sign))
+        if chosen:
+            parts.append((sign, chosen))
+    return parts
+
+
+def _gate_dense(part: tuple, n_gates: int, width: int, name: str) -> Dense:
+    exp = max(mantissa_exponent(w)[1] for _, w in part)
+    matrix = np.zeros((width, n_gates), dtype=int)
+    for g, w in part:
+        mant, rest = divmod(abs(w), 1 << exp)
+        if rest or mant > 255:
+            raise ValueError(f"gate weight {w} is not an 8-bit mantissa times 2**{exp}")
+        matrix[:, g] = np.sign(w) * mant
+    return Dense(weights=matrix, weight_exp=exp, name=name)
 
 
 def relay(width: int, weight: int, delay: int, name: str):
@@ -138,8 +141,10 @@ def compose_layer(model, proc) -> dict:
     ``proc`` is a layer process (`lava_backprop.procs.base_process`).
     Populations become ``LIFReset`` neurons on the process's ``s_out_<role>``
     ports; gate synapses come from ``s_in_gate``; relays stay inside the
-    layer; a drive reaches its population from ``s_in_drive`` through a relay
-    of weight 520; each plastic group onto the layer becomes one synapse per
+    layer; a gate or relay synapse that several populations receive alike
+    is one process whose output fans out to all of them; a drive reaches
+    its population from ``s_in_drive`` through a relay of weight 520; each
+    plastic group onto the layer becomes one synapse per
     post copy from its pre population (in the layer, or on its ``s_in_*``
     port): ``LearningDense`` with `plastic_rule` when the schedule learns,
     a fixed ``Dense`` otherwise. The process's store Var (``w``, ``wt_pos``,
@@ -157,21 +162,31 @@ def compose_layer(model, proc) -> dict:
     width = {pop.name: widths[pop.layer] for pop in sched.populations}
     pops = {}
     for pop in sched.layer_populations(layer):
-        neuron = population(width[pop.name], pop.name)
+        pops[pop.name] = neuron = population(width[pop.name], pop.name)
         setattr(model, pop.name, neuron)
-        pops[pop.name] = neuron
-        for k, dense in enumerate(
-            gate_synapses(sched.gate_weights(pop.name), sched.n_phases, width[pop.name], f"gate_{pop.name}")
-        ):
-            setattr(model, f"gate_{pop.name}_{k}", dense)
-            proc.in_ports.s_in_gate.connect(dense.s_in)
-            dense.a_out.connect(neuron.a_in)
         neuron.s_out.connect(getattr(proc.out_ports, f"s_out_{pop.role}"))
-    for k, r in enumerate(r for r in sched.relays if r.dst in pops):
-        syn = relay(width[r.dst], r.weight, r.delay, f"relay_{r.src}_{r.dst}_{r.delay}")
+    # One synapse per distinct input, fanned out to every population that receives it.
+    gated = {}
+    for name in pops:
+        for sign, part in _gate_parts(sched.gate_weights(name)):
+            gated.setdefault(part, []).append((name, sign))
+    for k, (part, targets) in enumerate(gated.items()):
+        names = "_".join(name for name, _ in targets)
+        dense = _gate_dense(
+            part, sched.n_phases, width[targets[0][0]], f"gate_{names}_{'exc' if targets[0][1] > 0 else 'inh'}"
+        )
+        setattr(model, f"gate_{k}", dense)
+        proc.in_ports.s_in_gate.connect(dense.s_in)
+        dense.a_out.connect([pops[name].a_in for name, _ in targets])
+    relayed = {}
+    for r in sched.relays:
+        if r.dst in pops:
+            relayed.setdefault((r.src, r.weight, r.delay), []).append(r.dst)
+    for k, ((src, weight, delay), dsts) in enumerate(relayed.items()):
+        syn = relay(width[src], weight, delay, f"relay_{src}_{'_'.join(dsts)}_{delay}")
         setattr(model, f"relay_{k}", syn)
-        pops[r.src].s_out.connect(syn.s_in)
-        syn.a_out.connect(pops[r.dst].a_in)
+        pops[src].s_out.connect(syn.s_in)
+        syn.a_out.connect([pops[dst].a_in for dst in dsts])
     ports = input_ports(sched, layer)
     for dst, (stream, _) in sched.drives.items():
         if dst in pops:
