@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Command line: ``lava-backprop train | evaluate | plot | energy | export | check-hw``.
+"""Command line: ``lava-backprop train | evaluate | plot | energy | export | check-hw | chip-selftest``.
 
 Every command takes networks of any depth: ``train --hidden 400,400`` trains
 two hidden layers, and the others read the sizes from the checkpoint (or, for
@@ -107,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     hw = sub.add_parser("check-hw", help="check the training network against Loihi 2, without hardware")
     hw.add_argument("--sizes", type=_sizes, default=(400, 400, 10), help="n_in,h_1,..,h_L,n_out (default 400,400,10)")
     hw.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    st = sub.add_parser("chip-selftest", help="micro-experiments on Loihi 2 built-ins (rule, latency, ring, input)")
+    st.add_argument("--json", action="store_true", help="print the results as JSON")
+    st.add_argument("--hardware", action="store_true", help="run on Loihi 2 (needs lava-loihi) instead of simulating")
     return parser
 
 
@@ -266,6 +270,14 @@ def _cmd_check_hw(args) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_chip_selftest(args) -> int:
+    from lava_backprop.selftest import format_table, run_selftest, to_json
+
+    results = run_selftest(hardware=args.hardware)
+    print(to_json(results, hardware=args.hardware) if args.json else format_table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
 def _message(err: BaseException) -> str:
     """One line naming what failed: the file of an OS error, the size behind an out-of-memory."""
     if isinstance(err, OSError) and err.filename is not None:
@@ -302,6 +314,7 @@ def main(argv=None) -> int:
         "energy": _cmd_energy,
         "export": _cmd_export,
         "check-hw": _cmd_check_hw,
+        "chip-selftest": _cmd_chip_selftest,
     }
     try:
         return commands[args.command](args)
