@@ -14,7 +14,7 @@ import pytest
 from lava.magma.core.learning.learning_rule import Loihi2FLearningRule
 from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
-from lava.proc.dense.process import Dense, LearningDense
+from lava.proc.dense.process import DelayDense, Dense, LearningDense
 from lava.proc.io.sink import RingBuffer as Sink
 from lava.proc.io.source import RingBuffer as Source
 from lava.proc.lif.process import LIF, LIFReset
@@ -24,7 +24,7 @@ from nbp_testing import lively_network, saturating_deep, saturating_network
 
 from lava_backprop.params import mantissa_exponent
 from lava_backprop.procs.builtin_layers import learning_rule
-from lava_backprop.runtime.learning import SIMULATION_MODELS
+from lava_backprop.runtime.models import SIMULATION_MODELS
 from lava_backprop.schedule import training_schedule
 from lava_backprop.simulation import simulate
 from lava_backprop.weights import check_stores
@@ -283,3 +283,28 @@ def test_the_ring_carries_one_token_for_400000_steps(ds_offset):
         assert kicks == [1] and most == 1
     else:
         assert kicks[0] == 1 and 340_000 < kicks[1] < 350_000 and most >= 2
+
+
+@pytest.mark.parametrize("weight_exp", [2, 6, -1])
+def test_the_cached_delay_dense_model_delivers_what_lavas_model_delivers(weight_exp):
+    """Random spikes through a DelayDense with per-synapse delays 0 to 6: every step's output
+    of `CachedDelayDenseModel` equals that of Lava's bit-accurate model."""
+    rng = np.random.default_rng(weight_exp + 10)
+    steps, n_in, n_out = 30, 12, 9
+    data = (rng.random((n_in, steps)) < 0.4).astype(int)
+    weights = rng.integers(-127, 128, (n_out, n_in)) * 2
+    delays = rng.integers(0, 7, (n_out, n_in))
+    received = []
+    for models in ({}, SIMULATION_MODELS):
+        src = Source(data=data)
+        dense = DelayDense(weights=weights, delays=delays, weight_exp=weight_exp, sign_mode=SignMode.MIXED)
+        src.s_out.connect(dense.s_in)
+        sink = Sink(shape=(n_out,), buffer=steps)
+        dense.a_out.connect(sink.a_in)
+        try:
+            sink.run(RunSteps(steps), Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=models))
+            received.append(np.asarray(sink.data.get()).astype(int))
+        finally:
+            sink.stop()
+    assert np.abs(received[0]).sum() > 0
+    np.testing.assert_array_equal(received[1], received[0])

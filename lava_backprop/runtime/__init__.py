@@ -217,7 +217,7 @@ class LavaCircuit:
             if hardware:
                 cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
             else:
-                from lava_backprop.runtime.learning import SIMULATION_MODELS
+                from lava_backprop.runtime.models import SIMULATION_MODELS
 
                 cfg = Loihi2SimCfg(
                     select_tag=tag,
