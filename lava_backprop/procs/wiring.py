@@ -4,15 +4,18 @@
 `declare_network` gives a network process its Vars and ports; `build_circuit`
 creates its children (gating chain, sample source, one process per layer) and
 connects them as the schedule says (`lava_backprop.procs.base_process.input_ports`):
-gates to everything, the source's x and t streams to the input and output
+gates to every layer, the source's x and t streams to the input and output
 layers, each layer's activity up to the next layer (``s_in_below``) and, in a
 training ring, each layer's carriers down to the layer below (``s_in_above``,
-``s_in_above_neg``).
+``s_in_above_neg``). The source runs on its own clock (no gate input); for
+built-in layers the streams cross to the chip
+(`lava_backprop.boundary.connect_spikes`).
 """
 
 from lava.magma.core.process.ports.ports import OutPort
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.boundary import connect_spikes, crossings
 from lava_backprop.params import NetworkSize
 from lava_backprop.procs.base_process import input_ports, store_vars
 from lava_backprop.procs.gating_chain.process import GatingChain
@@ -26,12 +29,13 @@ __all__ = ["declare_network", "build_circuit"]
 
 
 def declare_network(proc, stores: dict, capacity: int) -> None:
-    """Vars (stores, read-out records, counters) and ``s_out_<population>`` ports of a network process."""
+    """Vars (stores, read-out records, o's current, counters) and ``s_out_<population>`` ports of a network process."""
     size, sched = proc.size, proc.schedule
     for key, value in stores.items():
         setattr(proc, key, Var(shape=value.shape, init=value))
     proc.o_rec = Var(shape=(capacity, size.n_out), init=0)
     proc.z_rec = Var(shape=(capacity, size.n_out), init=0)
+    proc.o_u = Var(shape=(size.n_out,), init=0)
     widths = size.layers
     for layer in sched.layers:
         setattr(proc, f"spike_counts_{layer}", Var(shape=(len(sched.layer_populations(layer)),), init=0))
@@ -59,6 +63,8 @@ def build_circuit(model, proc) -> None:
         schedule=p["schedule"],
         buffer_path=p["buffer_path"],
         capacity=p["capacity"],
+        builtins=p["builtins"],
+        adapter_latency=p["adapter_latency"],
         name="source",
     )
     layers = [InputLayer(**common, index=0, name="input")]
@@ -73,20 +79,31 @@ def build_circuit(model, proc) -> None:
                 name=sched.layers[lay],
             )
         )
-    layers.append(OutputLayer(**common, index=L + 1, w=stores[f"w{L + 1}"], capacity=p["capacity"], name="output"))
+    layers.append(
+        OutputLayer(
+            **common,
+            index=L + 1,
+            w=stores[f"w{L + 1}"],
+            capacity=p["capacity"],
+            adapter_latency=p["adapter_latency"],
+            name="output",
+        )
+    )
     for layer, child in zip(sched.layers, layers, strict=True):
         setattr(model, layer, child)
 
-    model.chain.s_out.connect([model.source.s_in_gate] + [child.s_in_gate for child in layers])
+    model.chain.s_out.connect([child.s_in_gate for child in layers])
     child_of = dict(zip(sched.layers, layers, strict=True))
     pops = {pop.name: pop for pop in sched.populations}
+    streams = {c.name: c for c in crossings(sched, size.sizes) if c.direction == "host->chip"}
     for layer, child in child_of.items():
         for name, port in input_ports(sched, layer).items():
             if name in pops:
-                source = getattr(child_of[pops[name].layer], f"s_out_{pops[name].role}")
+                getattr(child_of[pops[name].layer], f"s_out_{pops[name].role}").connect(getattr(child, port))
+            elif p["builtins"]:
+                connect_spikes(model, streams[name], getattr(model.source, f"s_out_{name}"), getattr(child, port))
             else:
-                source = getattr(model.source, f"s_out_{name}")
-            source.connect(getattr(child, port))
+                getattr(model.source, f"s_out_{name}").connect(getattr(child, port))
 
     for layer, child in zip(sched.layers, layers, strict=True):
         for store, var in store_vars(sched, layer).items():
@@ -97,3 +114,4 @@ def build_circuit(model, proc) -> None:
             getattr(child, f"s_out_{pop.role}").connect(getattr(proc, f"s_out_{pop.name}"))
     proc.o_rec.alias(layers[-1].o_rec)
     proc.z_rec.alias(layers[-1].z_rec)
+    proc.o_u.alias(layers[-1].o_u)

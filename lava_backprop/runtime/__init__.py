@@ -158,7 +158,8 @@ class LavaCircuit:
         stores; see `lava_backprop.weights.check_stores`).
     tag : {"fixed_pt", "floating_pt"}
     capacity : int
-        Samples per run: rows of the sample buffer and the read-out records.
+        Samples per run: rows of the sample buffer and the read-out records
+        (and one per blank ring, see Notes).
     watch_steps : int
         If positive, a ring-buffer sink of that many steps records every
         population's spikes (see `raster`).
@@ -170,8 +171,18 @@ class LavaCircuit:
         Train on the parity ring (``training-<L>-parity``), which the
         built-in plastic layers need.
     hardware : bool
-        Compile for Loihi 2 (``Loihi2HwCfg``, needs lava-loihi) instead of
-        the simulator; implies ``builtins``.
+        Compile for Loihi 2 (``Loihi2HwCfg(select_sub_proc_model=True)``, no
+        tag, which would keep host models where neurocore models lack it;
+        needs lava-loihi); implies ``builtins``. A leaf meant for a neurocore
+        that gets another model is a `HardwareError`.
+    adapter_latency : int
+        Steps a message takes across the host-chip boundary (built-ins).
+
+    Notes
+    -----
+    A chunk's run ends when its last sample is done
+    (`lava_backprop.boundary.Timing`); rings the source began before that
+    get all-zero rows (they fire and learn nothing) and are skipped.
     """
 
     def __init__(
@@ -184,17 +195,25 @@ class LavaCircuit:
         builtins: bool = False,
         parity: bool = False,
         hardware: bool = False,
+        adapter_latency: int = 0,
     ):
         import_lava_multiprocessing()
         from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
         from lava.proc.io.sink import RingBuffer
 
+        from lava_backprop.boundary import check_neurocore_models, host_models, timing
         from lava_backprop.procs.backprop_network.process import BackpropNetwork
         from lava_backprop.procs.inference_network.process import InferenceNetwork
+        from lava_backprop.schedule import SCHEDULES
 
         if kind not in ("training", "inference"):
             raise ValueError(f"kind must be 'training' or 'inference', got {kind!r}")
         self.kind, self.tag, self.capacity = kind, tag, capacity
+        builtins = builtins or hardware
+        depth = sum(1 for key in stores if re.fullmatch(r"w\d+", key)) - 1
+        name = f"{kind}-{depth}" + ("-parity" if parity and kind == "training" else "")
+        self.timing = timing(SCHEDULES[name], builtins, adapter_latency)
+        self.rows = capacity + self.timing.blank_rings  # blank rings' rows are never a sample's
         remove_stale_buffers()
         prefix = f"lava_backprop_{kind}_{os.getpid()}_"
         fd, self.path = tempfile.mkstemp(prefix=prefix, suffix=".samples", dir=_buffer_dir())
@@ -202,20 +221,21 @@ class LavaCircuit:
         root = logging.getLogger()
         handlers = list(root.handlers)
         try:
-            common = {"weights": stores, "buffer_path": self.path, "capacity": capacity}
+            common = {"weights": stores, "buffer_path": self.path, "capacity": self.rows, "builtins": builtins}
+            common["adapter_latency"] = adapter_latency
             if kind == "training":
                 self.net = BackpropNetwork(**common, parity=parity, name="nbp")
             else:
                 self.net = InferenceNetwork(**common, name="nbp-inference")
             self.n_in, self.n_out = self.net.size.n_in, self.net.size.n_out
-            self.buffer = np.memmap(self.path, dtype=np.uint8, mode="w+", shape=(capacity, self.n_in + self.n_out))
+            self.buffer = np.memmap(self.path, dtype=np.uint8, mode="w+", shape=(self.rows, self.n_in + self.n_out))
             self.sinks = {}
             for pop in self.net.schedule.populations if watch_steps > 0 else ():
                 port = getattr(self.net, f"s_out_{pop.name}")
                 self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
                 port.connect(self.sinks[pop.name].a_in)
             if hardware:
-                cfg = Loihi2HwCfg(select_tag=tag, select_sub_proc_model=True)
+                cfg = Loihi2HwCfg(select_sub_proc_model=True, exception_proc_model_map=host_models())
             else:
                 from lava_backprop.runtime.models import SIMULATION_MODELS
 
@@ -225,6 +245,8 @@ class LavaCircuit:
                     exception_proc_model_map=SIMULATION_MODELS if builtins else {},
                 )
             executable = self._compile(cfg, hardware)
+            if hardware:
+                check_neurocore_models((leaf, leaf.model_class) for leaf in executable.process_list)
             try:
                 with _forking_workers():
                     self.net.create_runtime(executable=executable)
@@ -239,8 +261,8 @@ class LavaCircuit:
                 if h not in handlers:
                     root.removeHandler(h)  # Lava adds a console handler per process
         self.schedule = self.net.schedule
-        self.startup = 1 if builtins or hardware else 0  # the built-in ring's first gate comes one step later
-        self.samples_done = 0
+        self.startup = self.timing.startup  # the built-in ring's first gate comes one step later
+        self.samples_done = self.ring = self.steps_run = 0
         self.ran = False
         self.alive = True
 
@@ -264,12 +286,13 @@ class LavaCircuit:
         z = np.empty((n, self.n_out), dtype=np.int32)
         for lo in range(0, n, self.capacity):
             m = min(self.capacity, n - lo)
-            rows = (self.samples_done + np.arange(m)) % self.capacity
+            rows = (self.ring + np.arange(m)) % self.rows
             self.buffer[rows, : self.n_in] = X[lo : lo + m]
             self.buffer[rows, self.n_in :] = T[lo : lo + m] if T is not None else 0
-            first = self.samples_done == 0
-            self.advance(self.schedule.steps(m, first=first) + (self.startup if first else 0))
-            self.samples_done += m
+            after, blank = self.ring + m, self.timing.blank_rings
+            self.buffer[(after + np.arange(blank)) % self.rows] = 0  # begun before this run ends: no spikes
+            self.advance(self.timing.done_step(after - 1) - self.steps_run)
+            self.ring, self.samples_done = after + blank, self.samples_done + m
             o[lo : lo + m] = self.net.o_rec.get()[rows]
             z[lo : lo + m] = self.net.z_rec.get()[rows]
         return o, z
@@ -306,6 +329,7 @@ class LavaCircuit:
         try:
             self.net.run(condition=RunSteps(num_steps=steps))
             self.ran = True
+            self.steps_run += steps
         except KeyboardInterrupt:
             self.abort()  # the workers ignore Ctrl-C; they must not outlive this
             raise

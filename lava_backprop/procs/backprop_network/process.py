@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """BackpropNetwork: the nBP training circuit, for any number of hidden layers, as one hierarchical process."""
 
+from lava_backprop.boundary import check_latency
 from lava_backprop.procs.base_process import CheckedProcess, check_capacity
 from lava_backprop.procs.wiring import declare_network
 from lava_backprop.schedule import SCHEDULES
@@ -34,6 +35,16 @@ class BackpropNetwork(CheckedProcess):
         Run the ring re-timed so that a learning rule can read the phase sign
         from the step's parity (``training-<L>-parity``; needed by the Loihi 2
         compositions). Both rings compute the same rule.
+    builtins : bool
+        The layers will run as compositions of Loihi 2 built-ins
+        (``select_sub_proc_model=True``): the sample source then sends one
+        step later, in time for their ring, and with lava-loihi's embedded IO
+        installed its streams cross to the chip through adapters
+        (`lava_backprop.boundary`).
+    adapter_latency : int
+        With ``builtins``: steps a message takes across the host-chip
+        boundary; the source sends that much earlier, the read-out expects
+        the chip's messages that much later.
     name : str, optional
 
     Ports
@@ -48,6 +59,8 @@ class BackpropNetwork(CheckedProcess):
         The plastic stores (aliases of the layers' Vars).
     o_rec, z_rec : (capacity, n_out)
         Output spikes and ``z = W_{L+1} h_L`` of sample ``k`` in row ``k % capacity``.
+    o_u : (n_out,)
+        o's current in the last step (`OutputLayer`).
     spike_counts_<layer>, weight_changes_<layer>
         Each layer's counters (see `lava_backprop.energy`).
 
@@ -58,17 +71,30 @@ class BackpropNetwork(CheckedProcess):
     """
 
     def __init__(
-        self, *, weights, transposed=None, buffer_path: str, capacity: int, parity: bool = False, name=None, **kwargs
+        self,
+        *,
+        weights,
+        transposed=None,
+        buffer_path: str,
+        capacity: int,
+        parity: bool = False,
+        builtins: bool = False,
+        adapter_latency: int = 0,
+        name=None,
+        **kwargs,
     ):
         size, stores = check_stores(weights, transposed)
         capacity = check_capacity(capacity)
         schedule = f"training-{size.n_hidden}" + ("-parity" if parity else "")
+        adapter_latency = check_latency(adapter_latency, SCHEDULES[schedule], builtins)
         super().__init__(
             sizes=size.sizes,
             stores=stores,
             schedule=schedule,
             buffer_path=str(buffer_path),
             capacity=capacity,
+            builtins=bool(builtins),
+            adapter_latency=adapter_latency,
             name=name,
             **kwargs,
         )

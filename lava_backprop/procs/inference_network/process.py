@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """InferenceNetwork: the forward circuit with fixed weights, for any number of hidden layers."""
 
+from lava_backprop.boundary import check_latency
 from lava_backprop.procs.base_process import CheckedProcess, check_capacity
 from lava_backprop.procs.wiring import declare_network
 from lava_backprop.schedule import SCHEDULES
@@ -23,6 +24,16 @@ class InferenceNetwork(CheckedProcess):
     buffer_path : str
         Sample buffer of ``capacity`` rows ``[x | t]`` (t is ignored).
     capacity : int
+    builtins : bool
+        The layers will run as compositions of Loihi 2 built-ins
+        (``select_sub_proc_model=True``): the sample source then sends one
+        step later, in time for their ring, and with lava-loihi's embedded IO
+        installed its streams cross to the chip through adapters
+        (`lava_backprop.boundary`).
+    adapter_latency : int
+        With ``builtins``: steps a message takes across the host-chip
+        boundary; the source sends that much earlier, the read-out expects
+        the chip's messages that much later.
     name : str, optional
 
     Ports
@@ -31,22 +42,35 @@ class InferenceNetwork(CheckedProcess):
 
     Vars
     ----
-    w1 .. w<L+1>, o_rec, z_rec
+    w1 .. w<L+1>, o_rec, z_rec, o_u
     spike_counts_<layer>, weight_changes_<layer>
         Each layer's counters (see `lava_backprop.energy`).
     """
 
-    def __init__(self, *, weights, buffer_path: str, capacity: int, name=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        weights,
+        buffer_path: str,
+        capacity: int,
+        builtins: bool = False,
+        adapter_latency: int = 0,
+        name=None,
+        **kwargs,
+    ):
         size, stores = check_stores(weights)
         stores = {f"w{i}": stores[f"w{i}"] for i in range(1, size.n_hidden + 2)}
         capacity = check_capacity(capacity)
         schedule = f"inference-{size.n_hidden}"
+        adapter_latency = check_latency(adapter_latency, SCHEDULES[schedule], builtins)
         super().__init__(
             sizes=size.sizes,
             stores=stores,
             schedule=schedule,
             buffer_path=str(buffer_path),
             capacity=capacity,
+            builtins=bool(builtins),
+            adapter_latency=adapter_latency,
             name=name,
             **kwargs,
         )

@@ -9,25 +9,40 @@ from lava.magma.core.model.sub.model import AbstractSubProcessModel
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from lava_backprop.boundary import connect_spikes, connect_state, crossings, current_of, output_population, timing
 from lava_backprop.circuit import Recorder
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
 from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.output_layer.process import OutputLayer
 from lava_backprop.procs.read_out.process import ReadOut
+from lava_backprop.schedule import SCHEDULES
 
 SPIKE_FIXED = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
 SPIKE_FLOAT = LavaPyType(PyOutPort.VEC_DENSE, float)
 
 
 class AbstractPyOutputLayerModel(AbstractPyLayerModel):
-    """Adds the read-out of o and z = W_{L+1} h_L in the read-out phase."""
+    """Adds the read-out of o and z = W_{L+1} h_L in the read-out phase, and o's current."""
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
         self.recorder = Recorder(self.schedule.record_gate, proc_params["capacity"])
         self.read = f"w{proc_params['index']}"
+        core, o = self.core, output_population(self.schedule)
+        self.o_gates = core.gate_matrix[core.index[o]]
+        self.o_relays = [r for r in core.relays if r.dst == o]
+        self.o_stores = [g.store for g in core.plastic if o in g.posts]
+        self.o_relay_in = 0
+
+    def _step(self) -> None:
+        # o's relay input of this step, taken before the core moves its spike history on
+        self.o_relay_in = sum(r.weight * self.core.last(r.src, r.delay).astype(np.int64) for r in self.o_relays)
+        super()._step()
 
     def _after(self, gates, spikes) -> None:
+        total = self.o_gates @ np.asarray(gates, dtype=np.int64) + self.o_relay_in
+        total = total + sum(self.core.syn[store] for store in self.o_stores)
+        self.o_u[:] = current_of(total, fixed=self.arith is FIXED)
         row = self.recorder.row(gates)
         if row is not None:
             self.o_rec[row] = spikes["o"]
@@ -57,6 +72,7 @@ class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
     w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
     o_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
     z_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    o_u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
 
 
 @implements(proc=OutputLayer, protocol=LoihiProtocol)
@@ -81,6 +97,7 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     w: np.ndarray = LavaPyType(np.ndarray, float)
     o_rec: np.ndarray = LavaPyType(np.ndarray, float)
     z_rec: np.ndarray = LavaPyType(np.ndarray, float)
+    o_u: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=OutputLayer, protocol=LoihiProtocol)
@@ -90,19 +107,30 @@ class SubOutputLayerModel(AbstractSubProcessModel):
     Seven ``LIFReset`` populations with their gate synapses and relays, the
     target drive, and ``LearningDense`` ``W_{L+1}`` (three copies, onto o,
     o_lo, o_hi) learning with
-    `lava_backprop.procs.builtin_layers.phase_sign_rule`. The read-out is a
-    host-side `ReadOut` probe on o's spikes and on the synaptic input
-    ``W_{L+1} h_L`` that o receives; ``o_rec`` and ``z_rec`` are its records.
-    The counters exist only in the CPU models.
+    `lava_backprop.procs.builtin_layers.plastic_rule`. The read-out is a
+    host-side `ReadOut` probe on o's spikes and on o's current ``u`` (a state
+    read: no synaptic output leaves the chip), across the host-chip boundary
+    as `lava_backprop.boundary` connects it; ``o_rec`` and ``z_rec`` are its
+    records, ``o_u`` is o's ``u``. The counters exist only in the CPU models.
     """
 
     def __init__(self, proc):
         p = proc.proc_params
-        synapses = compose_layer(self, proc)
-        n_out = p["sizes"][-1]
-        self.read_out = ReadOut(n_out=n_out, schedule=p["schedule"], capacity=p["capacity"], name="read_out")
-        proc.in_ports.s_in_gate.connect(self.read_out.s_in_gate)
-        self.o.s_out.connect(self.read_out.s_in_o)
-        synapses[f"w{p['index']}"][0].a_out.connect(self.read_out.a_in_z)
+        schedule = SCHEDULES[p["schedule"]]
+        compose_layer(self, proc)
+        when = timing(schedule, builtins=True, adapter_latency=p["adapter_latency"])
+        self.read_out = ReadOut(
+            n_out=p["sizes"][-1],
+            schedule=p["schedule"],
+            capacity=p["capacity"],
+            state="port" if when.state_delay else "ref",
+            adapter_latency=p["adapter_latency"],
+            name="read_out",
+        )
+        o = getattr(self, output_population(schedule))
+        crossing = {c.name: c for c in crossings(schedule, p["sizes"])}
+        connect_spikes(self, crossing["o"], o.s_out, self.read_out.s_in_o)
+        connect_state(self, crossing["o_u"], o.u, self.read_out, when)
+        proc.o_u.alias(o.u)
         proc.o_rec.alias(self.read_out.o_rec)
         proc.z_rec.alias(self.read_out.z_rec)

@@ -4,6 +4,7 @@
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.boundary import check_latency
 from lava_backprop.procs.base_process import CheckedProcess, check_capacity, check_layer_args, plastic_init
 from lava_backprop.schedule import ROLES
 
@@ -27,7 +28,10 @@ class OutputLayer(CheckedProcess):
     coincidences, saturating.
 
     In the read-out phase of sample ``k`` the model stores o's spikes and
-    ``z`` in row ``k % capacity`` of ``o_rec`` and ``z_rec``.
+    ``z`` in row ``k % capacity`` of ``o_rec`` and ``z_rec``. ``o_u`` is o's
+    current: its synaptic input of the last step as a Loihi LIF holds it
+    (``u = I << 6``, 24 bits; `lava_backprop.boundary.current_of`); the
+    built-in read-out takes ``z`` from it.
 
     Parameters
     ----------
@@ -41,6 +45,9 @@ class OutputLayer(CheckedProcess):
         ``W_{L+1}``.
     capacity : int
         Rows of the read-out records.
+    adapter_latency : int
+        Steps messages from the chip take to reach the host read-out
+        (built-ins with host-chip adapters).
     name : str, optional
 
     Ports
@@ -57,17 +64,30 @@ class OutputLayer(CheckedProcess):
     ----
     w : (n_out, n_L)
     o_rec, z_rec : (capacity, n_out)
+    o_u : (n_out,)
+        o's current ``u`` in the last step.
     spike_counts : (populations,)
         Spikes of each population so far, in the schedule's order.
     weight_changes : (1,)
         Plastic updates applied so far (all copies).
     """
 
-    def __init__(self, *, sizes, schedule: str, index: int, w, capacity: int, name=None, **kwargs):
+    def __init__(
+        self, *, sizes, schedule: str, index: int, w, capacity: int, adapter_latency: int = 0, name=None, **kwargs
+    ):
         size, sched, layer = check_layer_args(sizes, schedule, index, "output")
         capacity = check_capacity(capacity)
+        adapter_latency = check_latency(adapter_latency, sched)
         w = plastic_init(f"w{index}", w, (size.n_out, size.sizes[-2]))
-        super().__init__(sizes=size.sizes, schedule=schedule, index=index, capacity=capacity, name=name, **kwargs)
+        super().__init__(
+            sizes=size.sizes,
+            schedule=schedule,
+            index=index,
+            capacity=capacity,
+            adapter_latency=adapter_latency,
+            name=name,
+            **kwargs,
+        )
         self.s_in_gate = InPort(shape=(sched.n_phases,))
         self.s_in_below = InPort(shape=(size.sizes[-2],))
         self.s_in_drive = InPort(shape=(size.n_out,))
@@ -76,5 +96,6 @@ class OutputLayer(CheckedProcess):
         self.w = Var(shape=w.shape, init=w)
         self.o_rec = Var(shape=(capacity, size.n_out), init=0)
         self.z_rec = Var(shape=(capacity, size.n_out), init=0)
+        self.o_u = Var(shape=(size.n_out,), init=0)
         self.spike_counts = Var(shape=(len(sched.layer_populations(layer)),), init=0)
         self.weight_changes = Var(shape=(1,), init=0)

@@ -1,55 +1,93 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """ReadOut: the host-side probe of the output layer's read-out phase."""
 
-from lava.magma.core.process.ports.ports import InPort
+from lava.magma.core.process.ports.ports import InPort, RefPort
 from lava.magma.core.process.variable import Var
 
+from lava_backprop.boundary import check_latency, read_extra
 from lava_backprop.procs.base_process import CheckedProcess
 from lava_backprop.schedule import SCHEDULES
 
+#: How o's current reaches the read-out: read through ``ref_u``, or sent to ``a_in_u`` by a state reader.
+STATE_MODES = ("ref", "port")
+
 
 class ReadOut(CheckedProcess):
-    """Stores each sample's output spikes and membrane input at the read-out phase.
+    """Stores each sample's output spikes and ``z = W_{L+1} h_L`` at the read-out phase.
 
-    Dynamics: the step after the record gate (``g03``) arrives is the
-    read-out phase; in it the process stores what arrives on its ports::
+    Dynamics: in the read-out step of sample ``k`` (o fires there:
+    `lava_backprop.boundary.Timing.read_step` of the built-in ring, from the
+    schedule, with no gate input)::
 
-        o_rec[k % capacity] = o            # spikes of o
-        z_rec[k % capacity] = z            # W2 h, the synaptic input of o
+        o_rec[k % capacity] = o                     # spikes of o
+        z_rec[k % capacity] = (u >> 6) - extra      # u: o's current, 64 (W h + extra)
 
-    where ``k`` counts the rings after the warm-up ring (one sample per
-    ring). It computes nothing of the circuit: it is the probe that a
-    hardware run puts on the o compartments, listening to the same spikes
-    and the same synaptic current the neurons receive.
+    where ``extra`` is o's gate weight in that phase (`lava_backprop.boundary.read_extra`):
+    a ``LIFReset`` that resets every step holds that step's synaptic input
+    in ``u``. ``u`` is read through ``ref_u`` in the read-out step (one
+    management phase per sample), or, with ``state="port"``, arrives on
+    ``a_in_u`` from a state reader the step after. Spikes and ``u`` arrive
+    ``adapter_latency`` steps late when they come through host-chip
+    adapters. It computes nothing of the circuit: it is the probe a hardware
+    run puts on the o compartments.
 
     Parameters
     ----------
     n_out : int
     schedule : str
-        The ring the gates come from (`lava_backprop.schedule.SCHEDULES`).
+        The ring (`lava_backprop.schedule.SCHEDULES`).
     capacity : int
         Rows of the records.
+    state : {"ref", "port"}
+        How o's current arrives (see above).
+    adapter_latency : int
+        Steps messages from the chip take to arrive.
     name : str, optional
 
     Ports
     -----
-    s_in_gate : InPort, shape (n_phases,)
     s_in_o : InPort, shape (n_out,)
-    a_in_z : InPort, shape (n_out,)
+    ref_u : RefPort, shape (n_out,)
+        Connected to o's ``u`` with ``state="ref"``.
+    a_in_u : InPort, shape (n_out,)
+        o's ``u`` from a state reader, with ``state="port"``.
 
     Vars
     ----
     o_rec, z_rec : (capacity, n_out)
     """
 
-    def __init__(self, *, n_out: int, schedule: str, capacity: int, name=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        n_out: int,
+        schedule: str,
+        capacity: int,
+        state: str = "ref",
+        adapter_latency: int = 0,
+        name=None,
+        **kwargs,
+    ):
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {schedule!r}; choose one of {sorted(SCHEDULES)}")
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
-        super().__init__(n_out=n_out, schedule=schedule, capacity=capacity, name=name, **kwargs)
-        self.s_in_gate = InPort(shape=(SCHEDULES[schedule].n_phases,))
+        if state not in STATE_MODES:
+            raise ValueError(f"state must be one of {STATE_MODES}, got {state!r}")
+        adapter_latency = check_latency(adapter_latency, SCHEDULES[schedule])
+        extra = read_extra(SCHEDULES[schedule])
+        super().__init__(
+            n_out=n_out,
+            schedule=schedule,
+            capacity=capacity,
+            state=state,
+            adapter_latency=adapter_latency,
+            extra=extra,
+            name=name,
+            **kwargs,
+        )
         self.s_in_o = InPort(shape=(n_out,))
-        self.a_in_z = InPort(shape=(n_out,))
+        self.ref_u = RefPort(shape=(n_out,))
+        self.a_in_u = InPort(shape=(n_out,))
         self.o_rec = Var(shape=(capacity, n_out), init=0)
         self.z_rec = Var(shape=(capacity, n_out), init=0)

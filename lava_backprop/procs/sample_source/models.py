@@ -3,24 +3,26 @@
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
-from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.ports import PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_backprop.circuit import SourceCore
+from lava_backprop.boundary import Timing
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyStepModel
 from lava_backprop.procs.sample_source.process import SampleSource
 from lava_backprop.schedule import SCHEDULES
 
 
 class AbstractPySampleSourceModel(AbstractPyStepModel):
-    """Sends the streams decided in the previous step, then reads the gates."""
+    """Sends each stream of a sample in its step of `Timing`, read from the sample buffer then."""
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
         p = proc_params
-        self.core = SourceCore(SCHEDULES[p["schedule"]], p["n_in"], p["n_out"])
+        self.timing = Timing(SCHEDULES[p["schedule"]], p["builtins"], p["adapter_latency"])
+        self.slices = {"x_drive": slice(0, p["n_in"]), "t_drive": slice(p["n_in"], p["n_in"] + p["n_out"])}
+        self.silence = {s: np.zeros(r.stop - r.start, dtype=self.arith.dtype) for s, r in self.slices.items()}
         self.buffer = None
 
     def _step(self) -> None:
@@ -29,10 +31,13 @@ class AbstractPySampleSourceModel(AbstractPyStepModel):
             self.buffer = np.memmap(
                 p["buffer_path"], dtype=np.uint8, mode="r", shape=(p["capacity"], p["n_in"] + p["n_out"])
             )
-        streams = self.core.emit(self.buffer)
-        self._send(self.s_out_x_drive, self._spikes(streams["x_drive"]))
-        self._send(self.s_out_t_drive, self._spikes(streams["t_drive"]))
-        self.core.step(self.s_in_gate.recv())
+        due = self.timing.emissions(self.time_step)
+        for stream, port in (("x_drive", self.s_out_x_drive), ("t_drive", self.s_out_t_drive)):
+            if stream in due:
+                row = self.buffer[due[stream] % self.buffer.shape[0], self.slices[stream]]
+                self._send(port, self._spikes(row.astype(bool)))
+            else:
+                self._send(port, self.silence[stream])
 
 
 @implements(proc=SampleSource, protocol=LoihiProtocol)
@@ -42,7 +47,6 @@ class PySampleSourceModelFixed(AbstractPySampleSourceModel):
     """Spikes as int32 0/1."""
 
     arith = FIXED
-    s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_out_x_drive: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
     s_out_t_drive: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
 
@@ -54,6 +58,5 @@ class PySampleSourceModelFloat(AbstractPySampleSourceModel):
     """Spikes as float64 0/1."""
 
     arith = FLOAT
-    s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out_x_drive: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     s_out_t_drive: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
