@@ -65,6 +65,9 @@ HOST_IO = {
     "lava.proc.io.sink.RingBuffer",
     "lava_backprop.procs.sample_source.process.SampleSource",
     "lava_backprop.procs.read_out.process.ReadOut",
+    "lava.proc.embedded_io.spike.PyToNxAdapter",  # lava-loihi's host-chip adapters
+    "lava.proc.embedded_io.spike.NxToPyAdapter",
+    "lava.proc.embedded_io.state.Read",
 }
 
 #: The paper's configuration on Loihi 1 (docs/ALGORITHM.md §4.3, §4.6).
@@ -345,7 +348,9 @@ def check_hw(size: NetworkSize, parity: bool = True) -> HwReport:
 
     weights = glorot_init(size, seed=0)
     with tempfile.NamedTemporaryFile(suffix=".samples") as buffer:
-        net = BackpropNetwork(weights=weights, buffer_path=buffer.name, capacity=1, parity=parity, name="nbp")
+        net = BackpropNetwork(
+            weights=weights, buffer_path=buffer.name, capacity=1, parity=parity, builtins=True, name="nbp"
+        )
         report = check_network(net)
     report.resources = circuit_resources(size, net.schedule)
     report.findings.extend(resource_findings(report.resources))

@@ -40,6 +40,10 @@ class _LavaEngine(Engine):
         Training samples per Lava run (rows of the sample buffer).
     predict_chunk : int
         Inference samples per Lava run.
+    adapter_latency : int
+        Loihi 2 engines: steps a message takes across the host-chip boundary
+        (lava-loihi's embedded-IO adapters); the sample source sends that
+        much earlier (`lava_backprop.boundary.Timing`). 0 in the simulator.
     """
 
     tag = ""
@@ -47,10 +51,14 @@ class _LavaEngine(Engine):
     builtins = False
     hardware = False
 
-    def __init__(self, weights, transposed=None, *, chunk: int = 1000, predict_chunk: int = 2500):
+    def __init__(
+        self, weights, transposed=None, *, chunk: int = 1000, predict_chunk: int = 2500, adapter_latency: int = 0
+    ):
         if chunk < 1 or predict_chunk < 1:
             raise ValueError(f"chunk and predict_chunk must be positive, got {chunk} and {predict_chunk}")
-        self.chunk, self.predict_chunk = chunk, predict_chunk
+        if adapter_latency and not self.builtins:
+            raise ValueError(f"{self.name}: adapter_latency is for the Loihi 2 engines, got {adapter_latency!r}")
+        self.chunk, self.predict_chunk, self.adapter_latency = chunk, predict_chunk, adapter_latency
         self._training = self._inference = None
         self._synced_at = None
         super().__init__(weights, transposed)
@@ -74,6 +82,7 @@ class _LavaEngine(Engine):
             builtins=self.builtins,
             parity=self.builtins,
             hardware=self.hardware,
+            adapter_latency=self.adapter_latency,
         )
         self._circuits.append(circuit)
         # Starting the runtime registered multiprocessing's exit handler, which joins

@@ -429,3 +429,26 @@ def test_the_hardware_path_with_standins_trains_like_the_reference(fake_loihi2, 
         assert_like_reference(engine, w1, w2, X, T)
     assert {type(p).__name__ for p in standins.CREATED} == {"PyToNxAdapter", "NxToPyAdapter", "Read"}
     assert all(k.get("select_tag") is None for k in fake_loihi2)
+
+
+def test_the_engines_take_the_adapter_latency_for_the_loihi2_path_only(monkeypatch):
+    import lava_backprop.lava_engine as lava_engine
+
+    w1, w2, _, _ = problem(n=2)
+    with pytest.raises(ValueError, match="adapter_latency is for the Loihi 2 engines"):
+        lb.make_engine("lava-fixed", w1, w2, adapter_latency=1)
+    built = []
+
+    class Circuit:
+        leaf_processes, alive = 0, True
+
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(lava_engine, "LavaCircuit", Circuit)
+    with lb.make_engine("loihi2-sim", w1, w2, adapter_latency=2) as engine:
+        engine.leaf_processes()
+    assert built[0]["adapter_latency"] == 2 and built[0]["builtins"]

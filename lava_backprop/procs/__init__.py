@@ -8,7 +8,7 @@
 ``HiddenLayer``         one hidden layer: h, h<, h>, m_h, c_h, hT (and hT-,
                         d+, d- in deeper rings); plastic W_l, +W_{l+1}^T, -W_{l+1}^T
 ``OutputLayer``         o, o<, o>, t, d+, d-, oT-; plastic W_{L+1}; read-out
-``ReadOut``             host probe of o's spikes and input (Loihi 2 compositions)
+``ReadOut``             host probe of o's spikes and current (Loihi 2 compositions)
 ``BackpropNetwork``     the training circuit for any number of hidden layers
 ``InferenceNetwork``    the inference circuit for any number of hidden layers
 ======================  =======================================================
