@@ -340,7 +340,7 @@ def check_hw(size: NetworkSize, parity: bool = True) -> HwReport:
     """Check the training network of ``size`` (Glorot weights; values do not matter here).
 
     ``parity=False`` checks the CPU circuit's ring, on which no Loihi 2
-    learning rule exists (`lava_backprop.procs.builtin_layers.phase_sign_rule`
+    learning rule exists (`lava_backprop.procs.builtin_layers.plastic_rule`
     raises ValueError).
     """
     from lava_backprop.procs.backprop_network.process import BackpropNetwork

@@ -81,7 +81,7 @@ class SubHiddenLayerModel(AbstractSubProcessModel):
     ``LIFReset`` populations with their gate synapses and relays, and
     ``LearningDense`` synapses for ``W_l`` (three copies, onto h, h_lo, h_hi),
     ``P_{l+1}`` and ``M_{l+1}`` (onto ht), learning with
-    `lava_backprop.procs.builtin_layers.phase_sign_rule`. The Vars ``w``,
+    `lava_backprop.procs.builtin_layers.plastic_rule`. The Vars ``w``,
     ``wt_pos`` and ``wt_neg`` are the first copies' weights; the counters
     (``spike_counts``, ``weight_changes``) exist only in the CPU models.
     """
