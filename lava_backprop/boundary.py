@@ -138,9 +138,23 @@ class Timing:
 
 
 def timing(schedule: Schedule, builtins: bool, adapter_latency: int = 0) -> Timing:
-    """The `Timing` of a network as built here: a state reader's delay when embedded IO is in use."""
+    """The `Timing` of a network as built here: a state reader's delay when embedded IO is in use.
+
+    Raises
+    ------
+    ValueError
+        For an ``adapter_latency`` other than 0 without lava-loihi's embedded
+        IO: the crossings are then direct, and nothing would delay the messages
+        the source sends early.
+    """
     check_latency(adapter_latency, schedule)
-    delay = 1 if builtins and embedded_io() is not None else 0
+    adapters = builtins and embedded_io() is not None
+    if adapter_latency and not adapters:
+        raise ValueError(
+            f"adapter_latency={adapter_latency} needs lava-loihi's embedded-IO adapters (lava.proc.embedded_io), "
+            "which are not installed: without them the host-chip crossings are direct; use adapter_latency=0"
+        )
+    delay = 1 if adapters else 0
     return Timing(schedule, builtins, adapter_latency, delay)
 
 

@@ -114,7 +114,8 @@ class PyReadModel(PyLoihiProcessModel):
         self.data = np.zeros(proc_params["shape"], dtype=np.int32)
 
     def run_spk(self):
-        if (self.time_step - 1) % self.interval == (self.offset + 1 + LATENCY[0]) % self.interval:
+        read = self.time_step - 1 - LATENCY[0]  # sends what it read, once it has read
+        if read >= 1 and (read - 1) % self.interval == self.offset:
             self.out.send(self.data)
 
     def post_guard(self):
@@ -452,3 +453,12 @@ def test_the_engines_take_the_adapter_latency_for_the_loihi2_path_only(monkeypat
     with lb.make_engine("loihi2-sim", w1, w2, adapter_latency=2) as engine:
         engine.leaf_processes()
     assert built[0]["adapter_latency"] == 2 and built[0]["builtins"]
+
+
+def test_an_adapter_latency_without_the_adapters_is_refused():
+    from lava_backprop.runtime import LavaCircuit
+    from lava_backprop.weights import check_stores
+
+    w1, w2, _, _ = problem(n=2)
+    with pytest.raises(ValueError, match="needs lava-loihi's embedded-IO adapters"):
+        LavaCircuit("training", check_stores([w1, w2])[1], "fixed_pt", 2, builtins=True, parity=True, adapter_latency=2)

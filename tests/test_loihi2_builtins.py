@@ -23,8 +23,8 @@ from lava_testing import no_leftover_workers  # noqa: F401
 from nbp_testing import lively_network, saturating_deep, saturating_network
 
 from lava_backprop.params import mantissa_exponent
-from lava_backprop.procs.builtin_layers import learning_rule
-from lava_backprop.runtime.models import SIMULATION_MODELS
+from lava_backprop.procs.builtin_layers import RULE_TERMS, learning_rule
+from lava_backprop.runtime.models import SIMULATION_MODELS, coincidence_rule
 from lava_backprop.schedule import training_schedule
 from lava_backprop.simulation import simulate
 from lava_backprop.weights import check_stores
@@ -308,3 +308,18 @@ def test_the_cached_delay_dense_model_delivers_what_lavas_model_delivers(weight_
             sink.stop()
     assert np.abs(received[0]).sum() > 0
     np.testing.assert_array_equal(received[1], received[0])
+
+
+@pytest.mark.parametrize(
+    ("dw", "weights"),
+    [("2*x0*(y0-1)", [100, 50]), (RULE_TERMS[0], [300, 0])],
+    ids=["silent-post-term", "weight-beyond-the-clip"],
+)
+def test_the_coincidence_model_leaves_what_it_cannot_skip_to_lava(dw, weights):
+    """A term that is not zero for a silent post, or a weight Lava's learning would clip: the
+    coincidence model does exactly what Lava's model does, step by step."""
+    rule = Loihi2FLearningRule(dw=dw, t_epoch=1, rng_seed=0)
+    assert coincidence_rule(rule) == (dw == RULE_TERMS[0])
+    runs = [rule_run(weights, [4, 6, 9], [4, 7, 9], 12, rule, models) for models in ({}, SIMULATION_MODELS)]
+    np.testing.assert_array_equal(runs[1], runs[0])
+    assert (runs[0][-1] != runs[0][0]).any()

@@ -242,7 +242,7 @@ class LavaCircuit:
                 cfg = Loihi2SimCfg(
                     select_tag=tag,
                     select_sub_proc_model=builtins,
-                    exception_proc_model_map=SIMULATION_MODELS if builtins else {},
+                    exception_proc_model_map=SIMULATION_MODELS if builtins and tag == "fixed_pt" else {},
                 )
             executable = self._compile(cfg, hardware)
             if hardware:

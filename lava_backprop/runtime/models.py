@@ -32,11 +32,12 @@ spiking inputs: the same integers.
 
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
-from lava.magma.core.learning.constants import W_ACCUMULATOR_S, W_SYN_VAR_S
+from lava.magma.core.learning.constants import W_ACCUMULATOR_S, W_SYN_VAR_S, W_WEIGHTS_U
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava.proc.dense.models import PyDelayDenseModelBitAcc, PyLearningDenseModelBitApproximate
 from lava.proc.dense.process import DelayDense, LearningDense
+from lava.utils.weightutils import clip_weights
 
 __all__ = ["CoincidenceLearningDenseModel", "CachedDelayDenseModel", "coincidence_rule", "SIMULATION_MODELS"]
 
@@ -44,13 +45,18 @@ _TRACES = {"x1", "x2", "y1", "y2", "y3"}
 
 
 def coincidence_rule(rule) -> bool:
-    """Whether every product term of ``rule`` is gated by ``x0`` and ``y0``, with no trace and a one-step epoch."""
+    """Whether every product term of ``rule`` is gated by ``x0`` and ``y0``, with no trace and a one-step epoch.
+
+    ``x0`` and ``y0`` must each be the term's dependency or a factor without
+    a constant (``(y0 - 1)`` is not zero for a silent post).
+    """
     if rule.t_epoch != 1 or any(getattr(rule, f"{trace}_impulse") for trace in sorted(_TRACES)):
         return False
     for series in rule.active_product_series.values():
         for product in series.products:
-            names = {product.dependency} | {factor.state_var for factor in product.factors}
-            if not {"x0", "y0"} <= names or names & _TRACES:
+            gates = {product.dependency} | {f.state_var for f in product.factors if not f.has_const()}
+            names = {f.state_var for f in product.factors}
+            if not {"x0", "y0"} <= gates or names & _TRACES:
                 return False
     return True
 
@@ -63,10 +69,19 @@ class CoincidenceLearningDenseModel(PyLearningDenseModelBitApproximate):
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
-        self._coincidence = coincidence_rule(self._learning_rule)
+        self._coincidence = None  # decided in the first step, when the weights are loaded
+
+    def on_var_update(self) -> None:
+        super().on_var_update()
+        self._coincidence = None
 
     def run_spk(self) -> None:
         super().run_spk()
+        if self._coincidence is None:
+            # Lava's learning clips every synapse; the block update only the active ones,
+            # which is the same while every weight is already in the clip range.
+            in_range = np.array_equal(clip_weights(self.weights, self.sign_mode, W_WEIGHTS_U), self.weights)
+            self._coincidence = coincidence_rule(self._learning_rule) and in_range
         self._coincided = bool(self.tx.any() and self.ty.any()) if self._coincidence else True
         if not self._coincided:  # what the learning phase would have done, minus dw = 0
             self._update_synaptic_variable_random()
@@ -123,7 +138,7 @@ class CachedDelayDenseModel(PyDelayDenseModelBitAcc):
     def calc_act(self, s_in) -> np.ndarray:
         if self._stack is None:  # the weights are final: run_spk loads them before the first call
             self._stack = self.get_delay_wgts_mat(self.weights, self.delays, self.a_buff.shape[-1] - 1)
-        summed = self._stack[:, s_in].sum(axis=1) if s_in.dtype == bool else self._stack @ s_in
+        summed = self._stack[:, s_in].sum(axis=1) if s_in.dtype == bool else self._stack.astype(np.int64) @ s_in
         return summed.reshape(self.a_buff.shape[-1], self.weights.shape[0]).T
 
 

@@ -35,7 +35,8 @@ class AbstractPyReadOutModel(AbstractPyStepModel):
         if row is not None:
             self.o_rec[row] = o
         delay = 1 + self.latency  # a state reader sends the step after it read, in every ring
-        if self.by_port and (self.time_step - delay - self.timing.read_step(0)) % self.timing.schedule.n_phases == 0:
+        read = self.time_step - delay  # the reader reads in every step of its class from step 1 on
+        if self.by_port and read >= 1 and (read - self.timing.read_step(0)) % self.timing.schedule.n_phases == 0:
             u, row = self.a_in_u.recv(), self._row(delay)
             if row is not None:
                 self.z_rec[row] = z_of(u, self.extra)
