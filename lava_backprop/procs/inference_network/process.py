@@ -24,16 +24,8 @@ class InferenceNetwork(CheckedProcess):
     buffer_path : str
         Sample buffer of ``capacity`` rows ``[x | t]`` (t is ignored).
     capacity : int
-    builtins : bool
-        The layers will run as compositions of Loihi 2 built-ins
-        (``select_sub_proc_model=True``): the sample source then sends one
-        step later, in time for their ring, and with lava-loihi's embedded IO
-        installed its streams cross to the chip through adapters
-        (`lava_backprop.boundary`).
-    adapter_latency : int
-        With ``builtins``: steps a message takes across the host-chip
-        boundary; the source sends that much earlier, the read-out expects
-        the chip's messages that much later.
+    builtins, adapter_latency
+        As for `lava_backprop.procs.backprop_network.process.BackpropNetwork`.
     name : str, optional
 
     Ports
