@@ -24,6 +24,7 @@ it the connections are direct and the read-out reads ``u`` through a RefPort.
 
 import importlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -100,11 +101,15 @@ class Timing:
         gate = {s: g for s, g in self.schedule.drives.values()}[stream]
         return self.schedule.step_of(k, gate + 1) + self.startup - self.adapter_latency
 
+    @cached_property
+    def _first_emissions(self) -> dict[str, int]:
+        return {stream: self.emit_step(0, stream) for stream, _ in self.schedule.drives.values()}
+
     def emissions(self, step: int) -> dict[str, int]:
-        """Stream -> sample whose spikes the source sends in ``step``."""
+        """Stream -> sample whose spikes the source sends in ``step`` (called every step)."""
         out = {}
-        for stream, _ in self.schedule.drives.values():
-            k, rest = divmod(step - self.emit_step(0, stream), self.schedule.n_phases)
+        for stream, first in self._first_emissions.items():
+            k, rest = divmod(step - first, self.schedule.n_phases)
             if k >= 0 and not rest:
                 out[stream] = k
         return out
@@ -115,9 +120,13 @@ class Timing:
     def read_step(self, k: int) -> int:
         return self.schedule.step_of(k, self.schedule.record_gate) + (self.startup + 1 if self.builtins else 0)
 
+    @cached_property
+    def _first_read(self) -> int:
+        return self.read_step(0)
+
     def sample_at(self, step: int, delay: int = 0) -> int | None:
-        """The sample whose read-out step is ``step - delay``, if any."""
-        k, rest = divmod(step - delay - self.read_step(0), self.schedule.n_phases)
+        """The sample whose read-out step is ``step - delay``, if any (called every step)."""
+        k, rest = divmod(step - delay - self._first_read, self.schedule.n_phases)
         return k if k >= 0 and not rest else None
 
     def done_step(self, k: int) -> int:

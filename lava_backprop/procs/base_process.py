@@ -18,7 +18,15 @@ from lava_backprop.params import NetworkSize
 from lava_backprop.schedule import SCHEDULES, Schedule
 from lava_backprop.weights import check_store
 
-__all__ = ["CheckedProcess", "check_layer_args", "check_capacity", "plastic_init", "input_ports", "store_vars"]
+__all__ = [
+    "CheckedProcess",
+    "check_layer_args",
+    "check_schedule",
+    "check_capacity",
+    "plastic_init",
+    "input_ports",
+    "store_vars",
+]
 
 
 class CheckedProcess(AbstractProcess):
@@ -39,15 +47,20 @@ class CheckedProcess(AbstractProcess):
 def check_layer_args(sizes, schedule: str, index: int, kind: str) -> tuple[NetworkSize, Schedule, str]:
     """Validate a layer's sizes, schedule and position; return the size, the schedule and the layer's name."""
     size = NetworkSize(sizes)
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; names are training-<L>, training-<L>-parity, inference-<L>")
-    sched = SCHEDULES[schedule]
+    sched = check_schedule(schedule)
     if sched.n_hidden != size.n_hidden:
         raise ValueError(f"schedule {schedule!r} has {sched.n_hidden} hidden layer(s), sizes {size} {size.n_hidden}")
     kinds = ["input"] + ["hidden"] * size.n_hidden + ["output"]
     if not isinstance(index, int) or not 0 <= index < len(kinds) or kinds[index] != kind:
         raise ValueError(f"index {index!r} is not a {kind} layer of a {size} network")
     return size, sched, sched.layers[index]
+
+
+def check_schedule(schedule: str) -> Schedule:
+    """The schedule named ``schedule`` (`lava_backprop.schedule.SCHEDULES`), or ValueError."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; names are training-<L>, training-<L>-parity, inference-<L>")
+    return SCHEDULES[schedule]
 
 
 def check_capacity(capacity) -> int:

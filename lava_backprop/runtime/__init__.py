@@ -33,7 +33,7 @@ import numpy as np
 
 from lava_backprop.errors import EngineError, HardwareError
 from lava_backprop.files import pid_alive
-from lava_backprop.weights import WEIGHT_DTYPE
+from lava_backprop.weights import WEIGHT_DTYPE, check_stores
 
 __all__ = ["LavaCircuit", "import_lava_multiprocessing", "resolve_leaves", "remove_stale_buffers"]
 
@@ -210,7 +210,7 @@ class LavaCircuit:
             raise ValueError(f"kind must be 'training' or 'inference', got {kind!r}")
         self.kind, self.tag, self.capacity = kind, tag, capacity
         builtins = builtins or hardware
-        depth = sum(1 for key in stores if re.fullmatch(r"w\d+", key)) - 1
+        depth = check_stores(stores)[0].n_hidden
         name = f"{kind}-{depth}" + ("-parity" if parity and kind == "training" else "")
         self.timing = timing(SCHEDULES[name], builtins, adapter_latency)
         self.rows = capacity + self.timing.blank_rings  # blank rings' rows are never a sample's

@@ -5,8 +5,7 @@ from lava.magma.core.process.ports.ports import InPort, RefPort
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.boundary import check_latency, read_extra
-from lava_backprop.procs.base_process import CheckedProcess
-from lava_backprop.schedule import SCHEDULES
+from lava_backprop.procs.base_process import CheckedProcess, check_capacity, check_schedule
 
 #: How o's current reaches the read-out: read through ``ref_u``, or sent to ``a_in_u`` by a state reader.
 STATE_MODES = ("ref", "port")
@@ -68,14 +67,11 @@ class ReadOut(CheckedProcess):
         name=None,
         **kwargs,
     ):
-        if schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {schedule!r}; choose one of {sorted(SCHEDULES)}")
-        if not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"capacity must be a positive int, got {capacity!r}")
+        sched, capacity = check_schedule(schedule), check_capacity(capacity)
         if state not in STATE_MODES:
             raise ValueError(f"state must be one of {STATE_MODES}, got {state!r}")
-        adapter_latency = check_latency(adapter_latency, SCHEDULES[schedule])
-        extra = read_extra(SCHEDULES[schedule])
+        adapter_latency = check_latency(adapter_latency, sched)
+        extra = read_extra(sched)
         super().__init__(
             n_out=n_out,
             schedule=schedule,

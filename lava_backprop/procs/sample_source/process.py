@@ -4,8 +4,7 @@
 from lava.magma.core.process.ports.ports import OutPort
 
 from lava_backprop.boundary import check_latency
-from lava_backprop.procs.base_process import CheckedProcess
-from lava_backprop.schedule import SCHEDULES
+from lava_backprop.procs.base_process import CheckedProcess, check_capacity, check_schedule
 
 
 class SampleSource(CheckedProcess):
@@ -64,11 +63,8 @@ class SampleSource(CheckedProcess):
         name: str | None = None,
         **kwargs,
     ):
-        if schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {schedule!r}; choose one of {sorted(SCHEDULES)}")
-        if capacity < 1:
-            raise ValueError(f"capacity must be positive, got {capacity}")
-        adapter_latency = check_latency(adapter_latency, SCHEDULES[schedule])
+        sched, capacity = check_schedule(schedule), check_capacity(capacity)
+        adapter_latency = check_latency(adapter_latency, sched)
         super().__init__(
             n_in=n_in,
             n_out=n_out,
