@@ -7,8 +7,8 @@ layer on neurocores. Only spikes and one state read cross (`crossings`)::
 
     host->chip  source.s_out_x_drive -> x's drive relay     spikes, n_in
     host->chip  source.s_out_t_drive -> t's drive relay     spikes, n_out (training)
-    chip->host  o.s_out              -> read_out.s_in_o     spikes, n_out
-    chip->host  o.u                  -> read_out            state read, n_out
+    chip->host  output.s_out         -> read_out.s_in_o     spikes, output layer
+    chip->host  output.u             -> read_out            state read, output layer
 
 No loop closes through the host within a step: the source emits on its own
 clock (`Timing`), ``adapter_latency`` steps ahead of when the chip needs the
@@ -30,6 +30,7 @@ import numpy as np
 
 from lava_backprop.errors import HardwareError
 from lava_backprop.params import NetworkSize
+from lava_backprop.procs.base_process import layer_width
 from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET
 from lava_backprop.schedule import Schedule
 
@@ -243,9 +244,10 @@ def crossings(schedule: Schedule, sizes) -> tuple[Crossing, ...]:
         Crossing(stream, "host->chip", f"source.s_out_{stream}", f"drive_{pop}.s_in", widths[pops[pop].layer], "spike")
         for pop, (stream, _) in schedule.drives.items()
     ]
-    o = output_population(schedule)
-    out.append(Crossing("o", "chip->host", f"{o}.s_out", "read_out.s_in_o", size.n_out, "spike"))
-    out.append(Crossing("o_u", "chip->host", f"{o}.u", "read_out", size.n_out, "state"))
+    layer = schedule.layers[-1]  # its neurons are one LIFReset named after it
+    width = layer_width(schedule, layer, size.sizes)
+    out.append(Crossing("o", "chip->host", f"{layer}.s_out", "read_out.s_in_o", width, "spike"))
+    out.append(Crossing("o_u", "chip->host", f"{layer}.u", "read_out", width, "state"))
     return tuple(out)
 
 

@@ -188,9 +188,15 @@ def _synapse(proc) -> dict:
     weights = np.asarray(init.toarray() if hasattr(init, "toarray") else init)  # Sparse: a scipy matrix
     learning = "Learning" in type(proc).__name__
     params = proc.proc_params
+    plastic = None
+    if learning:  # a rule with the tag in every term leaves the synapses tagged 0 at 0
+        products = params["learning_rule"].active_product_series["dw"].products
+        if all("t" in {f.state_var for f in q.factors} for q in products):
+            plastic = np.asarray(proc.vars.tag_1.init) != 0
     return {
         "weights": weights,
         "learning": learning,
+        "plastic": plastic,
         "sign_mode": sign_mode_of(params, weights, learning),
         "num_weight_bits": int(params.get("num_weight_bits", 8)),
         "weight_exp": int(params.get("weight_exp", 0)),
@@ -274,7 +280,12 @@ def _input_ranges(links: list, models: dict, report: HwReport) -> None:
         if synaptic and _qualname(src) in SYNAPSES and _qualname(dst) in NEURONS:
             syn = _synapse(src)
             pos, neg = input_bounds(
-                syn["weights"], syn["sign_mode"], syn["num_weight_bits"], syn["weight_exp"], syn["learning"]
+                syn["weights"],
+                syn["sign_mode"],
+                syn["num_weight_bits"],
+                syn["weight_exp"],
+                syn["learning"],
+                syn["plastic"],
             )
             acc = sums.setdefault(id(dst), [dst, np.zeros_like(pos), np.zeros_like(neg)])
             acc[1], acc[2] = acc[1] + pos, acc[2] + neg

@@ -142,13 +142,15 @@ def _lava_optimizer(w: np.ndarray, sign_mode: SignMode) -> str | None:
     return None
 
 
-def input_bounds(weights, sign_mode: SignMode, num_weight_bits: int, weight_exp: int, learning: bool):
+def input_bounds(weights, sign_mode: SignMode, num_weight_bits: int, weight_exp: int, learning: bool, plastic=None):
     """Largest positive and negative input each post neuron can get from one synapse process in one step.
 
     Every presynaptic neuron is assumed to fire (binary spikes). Fixed
     synapses count their weights as loaded; plastic ones the bounds Lava's
-    learning engine clips to (``[-256, 255]`` for 8-bit mixed sign). The
-    sums are shifted by ``weight_exp`` as the synapse model does.
+    learning engine clips to (``[-256, 255]`` for 8-bit mixed sign), all of
+    them or those where ``plastic`` (same shape) is true: with a rule
+    masked by the tag, the others stay 0. The sums are shifted by
+    ``weight_exp`` as the synapse model does.
 
     Returns
     -------
@@ -157,9 +159,9 @@ def input_bounds(weights, sign_mode: SignMode, num_weight_bits: int, weight_exp:
     w = np.asarray(weights.toarray() if hasattr(weights, "toarray") else weights).astype(np.int64)
     if learning:
         bound = clip_weights(np.array([-(2**16), 2**16]), sign_mode, num_bits=LIMITS["weight_bits"])
-        n_pre = w.shape[1]
-        pos = np.full(w.shape[0], n_pre * max(int(bound.max()), 0), dtype=np.int64)
-        neg = np.full(w.shape[0], n_pre * min(int(bound.min()), 0), dtype=np.int64)
+        n_pre = np.full(w.shape[0], w.shape[1]) if plastic is None else np.count_nonzero(plastic, axis=1)
+        pos = n_pre.astype(np.int64) * max(int(bound.max()), 0)
+        neg = n_pre.astype(np.int64) * min(int(bound.min()), 0)
     else:
         kept = _loaded(w, sign_mode, min(num_weight_bits, LIMITS["weight_bits"])).astype(np.int64)
         pos, neg = np.clip(kept, 0, None).sum(axis=1), np.clip(kept, None, 0).sum(axis=1)

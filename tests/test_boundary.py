@@ -242,8 +242,8 @@ def test_crossings_and_latencies_are_checked():
     assert [(c.name, c.direction, c.source, c.destination, c.width, c.kind) for c in table] == [
         ("x_drive", "host->chip", "source.s_out_x_drive", "drive_x.s_in", 400, "spike"),
         ("t_drive", "host->chip", "source.s_out_t_drive", "drive_t.s_in", 10, "spike"),
-        ("o", "chip->host", "o.s_out", "read_out.s_in_o", 10, "spike"),
-        ("o_u", "chip->host", "o.u", "read_out", 10, "state"),
+        ("o", "chip->host", "output.s_out", "read_out.s_in_o", 70, "spike"),
+        ("o_u", "chip->host", "output.u", "read_out", 70, "state"),
     ]
     assert [c.name for c in crossings(SCHEDULES["inference-2"], (20, 12, 8, 10))] == ["x_drive", "o", "o_u"]
     assert check_latency(13, ring) == 13
@@ -294,8 +294,8 @@ def test_without_embedded_io_the_crossings_are_direct_and_z_is_a_state_read(tmp_
     report = check_network(net)
     assert report.ok, report.summary()
     assert sorted((b["src"], b["dst"], b["width"], b["kind"]) for b in report.boundary) == [
-        ("o.s_out", "read_out.s_in_o", 10, "message"),
-        ("o.u", "read_out.ref_u", 10, "ref"),
+        ("output.s_out", "read_out.s_in_o", 10, "message"),
+        ("output.u", "read_out.ref_u", 10, "ref"),
         ("source.s_out_x_drive", "drive_x.s_in", 20, "message"),
     ]
 
@@ -309,17 +309,17 @@ def test_standins_sit_at_every_crossing(standins, tmp_path):
     report = check_network(net)
     # the chip's side of every crossing is an adapter or the state reader; source and read-out talk to them only
     assert sorted((b["direction"], b["src"], b["dst"], b["width"], b["kind"]) for b in report.boundary) == [
-        ("chip->host", "o.s_out", "adapter_o.inp", 10, "message"),
-        ("chip->host", "o.u", "reader_o_u.ref", 10, "ref"),
+        ("chip->host", "output.s_out", "adapter_o.inp", 70, "message"),
+        ("chip->host", "output.u", "reader_o_u.ref", 70, "ref"),
         ("host->chip", "adapter_t_drive.out", "drive_t.s_in", 10, "message"),
         ("host->chip", "adapter_x_drive.out", "drive_x.s_in", 20, "message"),
     ]
     kinds = [(type(p).__name__, p.name, p.proc_params["shape"]) for p in standins.CREATED]
     assert sorted(kinds) == [
-        ("NxToPyAdapter", "adapter_o", (10,)),
+        ("NxToPyAdapter", "adapter_o", (70,)),
         ("PyToNxAdapter", "adapter_t_drive", (10,)),
         ("PyToNxAdapter", "adapter_x_drive", (20,)),
-        ("Read", "reader_o_u", (10,)),
+        ("Read", "reader_o_u", (70,)),
     ]
     reader = next(p for p in standins.CREATED if p.name == "reader_o_u")
     clock = Timing(net.schedule, builtins=True)
@@ -412,7 +412,7 @@ def fake_loihi2(monkeypatch):
 def test_a_hardware_run_whose_neurocore_leaves_get_host_models_is_refused(fake_loihi2):
     w1, w2, X, T = problem(n=2)
     with lb.make_engine("loihi2", w1, w2, chunk=2) as engine:
-        with pytest.raises(lb.HardwareError, match=r"no neurocore model selected.*o \(LIFReset\) got PyLifReset"):
+        with pytest.raises(lb.HardwareError, match=r"no neurocore model selected.*output \(LIFReset\) got PyLifReset"):
             engine.train(X, T)
     (kwargs,) = fake_loihi2
     assert kwargs["select_sub_proc_model"] is True and kwargs.get("select_tag") is None

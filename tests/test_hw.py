@@ -53,12 +53,13 @@ def synapse_net(synapse, n_pre=3):
     return lif
 
 
-#: The training circuit's host-chip crossings: spikes in and out, and o's current read as a state (no synaptic output).
+#: The training circuit's host-chip crossings: spikes in and out, and the output layer's current (o's among them) read
+#: as a state (no synaptic output).
 CROSSINGS = {
     ("host->chip", "source.s_out_x_drive", "drive_x.s_in", "message"),
     ("host->chip", "source.s_out_t_drive", "drive_t.s_in", "message"),
-    ("chip->host", "o.s_out", "read_out.s_in_o", "message"),
-    ("chip->host", "o.u", "read_out.ref_u", "ref"),
+    ("chip->host", "output.s_out", "read_out.s_in_o", "message"),
+    ("chip->host", "output.u", "read_out.ref_u", "ref"),
 }
 
 
@@ -273,7 +274,7 @@ def test_the_paper_network_passes_with_input_ranges_to_verify():
     assert crossings(report.boundary) == CROSSINGS
     assert {b["width"] for b in report.boundary if b["src"] == "source.s_out_x_drive"} == {400}
     verify = {f.process for f in report.to_verify}
-    assert {f.kind for f in report.to_verify} == {"input-range"} and "h (LIFReset)" in verify, report.summary()
+    assert {f.kind for f in report.to_verify} == {"input-range"} and "hidden (LIFReset)" in verify, report.summary()
     assert report.resources["neurocores"] <= LOIHI2_CHIP["cores"]
 
 

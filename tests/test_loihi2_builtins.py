@@ -11,7 +11,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from lava.magma.core.learning.constants import W_ACCUMULATOR_S, W_SYN_VAR_S
 from lava.magma.core.learning.learning_rule import Loihi2FLearningRule
+from lava.magma.core.learning.learning_rule_applier import LearningRuleApplierBitApprox
 from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.dense.process import DelayDense, Dense, LearningDense
@@ -23,7 +25,7 @@ from lava_testing import no_leftover_workers  # noqa: F401
 from nbp_testing import lively_network, saturating_deep, saturating_network
 
 from lava_backprop.params import mantissa_exponent
-from lava_backprop.procs.builtin_layers import RULE_TERMS, learning_rule
+from lava_backprop.procs.builtin_layers import MASK_TAG, RULE_TERMS, encode, learning_rule, pack
 from lava_backprop.runtime.models import SIMULATION_MODELS, coincidence_rule
 from lava_backprop.schedule import training_schedule
 from lava_backprop.simulation import simulate
@@ -286,18 +288,22 @@ def test_the_ring_carries_one_token_for_400000_steps(ds_offset):
 
 
 @pytest.mark.parametrize("weight_exp", [2, 6, -1])
-def test_the_cached_delay_dense_model_delivers_what_lavas_model_delivers(weight_exp):
-    """Random spikes through a DelayDense with per-synapse delays 0 to 6: every step's output
-    of `CachedDelayDenseModel` equals that of Lava's bit-accurate model."""
+@pytest.mark.parametrize("kind", ["DelayDense", "Dense"])
+def test_the_sparse_models_deliver_what_lavas_models_deliver(kind, weight_exp):
+    """Random spikes through a half-empty Dense, or a DelayDense with per-synapse delays 0 to 6:
+    every step's output of `SparseDenseModel` / `SparseDelayDenseModel` equals that of Lava's
+    bit-accurate model (a weight beyond 8 bits included: both clip it alike)."""
     rng = np.random.default_rng(weight_exp + 10)
     steps, n_in, n_out = 30, 12, 9
     data = (rng.random((n_in, steps)) < 0.4).astype(int)
-    weights = rng.integers(-127, 128, (n_out, n_in)) * 2
+    weights = rng.integers(-127, 128, (n_out, n_in)) * 2 * (rng.random((n_out, n_in)) < 0.5)
+    weights[0, 0] = 300
     delays = rng.integers(0, 7, (n_out, n_in))
     received = []
     for models in ({}, SIMULATION_MODELS):
         src = Source(data=data)
-        dense = DelayDense(weights=weights, delays=delays, weight_exp=weight_exp, sign_mode=SignMode.MIXED)
+        args = {"weights": weights, "weight_exp": weight_exp, "sign_mode": SignMode.MIXED}
+        dense = DelayDense(delays=delays, **args) if kind == "DelayDense" else Dense(**args)
         src.s_out.connect(dense.s_in)
         sink = Sink(shape=(n_out,), buffer=steps)
         dense.a_out.connect(sink.a_in)
@@ -323,3 +329,38 @@ def test_the_coincidence_model_leaves_what_it_cannot_skip_to_lava(dw, weights):
     runs = [rule_run(weights, [4, 6, 9], [4, 7, 9], 12, rule, models) for models in ({}, SIMULATION_MODELS)]
     np.testing.assert_array_equal(runs[1], runs[0])
     assert (runs[0][-1] != runs[0][0]).any()
+
+
+@pytest.mark.parametrize("up", [0, 1])
+def test_the_masked_rule_is_the_rule_where_tagged_and_nothing_elsewhere(up):
+    """Lava's rule applier on a coincidence at every even weight, in both step parities: the
+    masked form leaves the accumulator the plain form leaves where ``t = 256``, and the weight
+    as it was where ``t = 0``."""
+    w = np.arange(-256, 256, 2)[None]
+    unchanged = w << (W_ACCUMULATOR_S - W_SYN_VAR_S["weights"])
+
+    def accumulate(rule, tag, u):
+        applier = LearningRuleApplierBitApprox(rule.active_product_series["dw"])
+        ones, n = np.ones(w.shape, dtype=bool), w.shape[1]
+        args = {"x0": ones, "y0": ones[:, :1], "weights": w, "tag_2": 0 * w, "tag_1": np.full(w.shape, tag)}
+        return applier.apply(unchanged, shape=(1, n), u=u, **args)
+
+    for u in (0, 1):
+        plain = accumulate(learning_rule(up), 0, u)
+        assert not np.array_equal(plain, unchanged)
+        np.testing.assert_array_equal(accumulate(learning_rule(up, masked=True), MASK_TAG, u), plain)
+        np.testing.assert_array_equal(accumulate(learning_rule(up, masked=True), 0, u), unchanged)
+
+
+def test_fixed_weights_pack_into_few_exact_synapses():
+    """A synapse process holds weights that share an exponent exactly as 8-bit mantissas (mixed
+    sign: even ones), and each pair of populations once."""
+    assert encode([520, -520]) == (2, SignMode.MIXED)
+    assert encode([8704, 9216, 8192]) == (6, SignMode.EXCITATORY)
+    assert encode([-8128]) == (5, SignMode.INHIBITORY)
+    assert encode([8704, -8128]) is None and encode([521]) is None
+    relays = [("h", "m_h", 520, 1), ("h", "m_h", 520, 6), ("c_h", "h_hi", -520, 3), ("h", "c_h", 8704, 0)]
+    groups = pack(relays)
+    assert len(groups) == 3  # the two delays of m_h -> h never share; 8704 has no exponent with 520
+    for group in groups:
+        assert encode([e[2] for e in group]) and len({e[:2] for e in group}) == len(group)

@@ -5,6 +5,8 @@ Every layer is LIFReset / Dense / DelayDense / LearningDense; the comparisons
 are exact, on networks whose stores saturate at both bounds of the rule.
 """
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from lava.magma.core.run_conditions import RunSteps
@@ -23,7 +25,7 @@ from nbp_testing import (
 
 import lava_backprop as lb
 from lava_backprop.hw import check_hw
-from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, RULE_TERMS, plastic_rule
+from lava_backprop.procs.builtin_layers import BUILTIN_OFFSET, MASKED_RULE_TERMS, plastic_rule
 from lava_backprop.procs.gating_chain.process import GatingChain
 from lava_backprop.runtime import LavaCircuit
 from lava_backprop.schedule import training_schedule
@@ -160,26 +162,31 @@ def test_inference_circuit_of_builtins_equals_forward_pass():
 def test_the_rule_reads_the_sign_from_the_step_parity_of_the_parity_ring():
     for n_hidden, up in ((1, 0), (2, 1), (3, 0)):  # potentiation on even, odd, even Lava steps
         ring = training_schedule(n_hidden, parity=True)
-        assert plastic_rule(ring).dw_str == RULE_TERMS[up]
+        assert plastic_rule(ring).dw_str == MASKED_RULE_TERMS[up]
         assert {(ring.step_of(4, p) + BUILTIN_OFFSET) % 2 for p in ring.potentiation_gates} == {up}
     with pytest.raises(ValueError, match="same parity.*training-1-parity"):
         plastic_rule(TRAINING)
 
 
 def test_checker_places_every_layer_on_neurocores():
+    """Each layer is one LIFReset with its synapses packed: 27 leaf processes at one hidden layer."""
     report = check_hw(lb.NetworkSize(20, 12, 10))
     assert report.ok, report.summary()
     placement = {leaf["name"]: leaf["placement"] for leaf in report.leaves}
     assert {name for name, where in placement.items() if where != "neurocores"} == {"source", "read_out"}
-    for name in ("gates", "x", "h", "h1t", "o", "d_neg", "w1_h", "w2_o_hi", "w2t_neg_h1t"):
+    for name in ("gates", "input", "hidden", "output", "plastic_below", "plastic_above", "relay_0", "drive_x"):
         assert placement[name] == "neurocores", name
+    kinds = Counter(leaf["process"] for leaf in report.leaves)
+    assert kinds["LIFReset"] == 4 and kinds["LearningDense"] == 3 and len(report.leaves) == 27
     assert report.resources["neurons"] == 2 * 20 + 6 * 12 + 7 * 10 + 14
     deep = check_hw(lb.NetworkSize(20, 12, 10, 10))
     assert deep.ok, deep.summary()
     placement = {leaf["name"]: leaf["placement"] for leaf in deep.leaves}
     assert {name for name, where in placement.items() if where != "neurocores"} == {"source", "read_out"}
-    for name in ("h1", "h2t", "h2n", "d1_pos", "w2t_neg_h1t", "w3t_pos_h2t", "w3_o_lo"):
+    for name in ("hidden1", "hidden2", "plastic_below", "plastic_above"):
         assert placement[name] == "neurocores", name
+    kinds = Counter(leaf["process"] for leaf in deep.leaves)
+    assert kinds["LIFReset"] == 5 and kinds["LearningDense"] == 5
 
 
 def test_built_in_parts_reject_bad_arguments(tmp_path):

@@ -13,7 +13,7 @@ from lava.magma.core.model.py.ports import PyOutPort
 from lava_backprop.circuit import FIXED, FLOAT, GroupCore
 from lava_backprop.errors import ModelError
 from lava_backprop.params import NetworkSize
-from lava_backprop.procs.base_process import input_ports, store_vars
+from lava_backprop.procs.base_process import input_ports, layer_slices, layer_width, store_vars
 from lava_backprop.schedule import SCHEDULES
 
 __all__ = ["AbstractPyStepModel", "AbstractPyLayerModel", "FIXED", "FLOAT"]
@@ -55,31 +55,34 @@ class AbstractPyStepModel(PyLoihiProcessModel):
 
 
 class AbstractPyLayerModel(AbstractPyStepModel):
-    """A layer: ports named by role (`lava_backprop.procs.base_process`), dynamics of `GroupCore`."""
+    """A layer: whole-layer ports (`lava_backprop.procs.base_process`), dynamics of `GroupCore`."""
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
         p = proc_params
-        self.schedule = SCHEDULES[p["schedule"]]
-        layer = self.schedule.layers[p["index"]]
-        self.core = GroupCore(self.schedule, layer, NetworkSize(p["sizes"]).layers, self.arith)
-        role = {pop.name: pop.role for pop in self.schedule.layer_populations(layer)}
-        self.out_ports = [(name, f"s_out_{role[name]}") for name in self.core.names]
-        self.in_ports = input_ports(self.schedule, layer)
-        self.store_vars = store_vars(self.schedule, layer)
-        self.emitted = {n: np.zeros(self.core.width[n], dtype=self.arith.dtype) for n in self.core.names}
+        self.schedule = sched = SCHEDULES[p["schedule"]]
+        layer = sched.layers[p["index"]]
+        self.core = GroupCore(sched, layer, NetworkSize(p["sizes"]).layers, self.arith)
+        slices = {name: sl for lay in sched.layers for name, sl in layer_slices(sched, lay, p["sizes"]).items()}
+        self.own = [slices[name] for name in self.core.names]
+        self.in_ports = input_ports(sched, layer)
+        # what each input is: a stream is the whole port, a population its part of its layer's vector
+        self.taken = {name: (port, slices.get(name, slice(None))) for name, port in self.in_ports.items()}
+        self.store_vars = store_vars(sched, layer)
+        self.emitted = np.zeros(layer_width(sched, layer, p["sizes"]), dtype=self.arith.dtype)
 
     def _step(self) -> None:
-        for name, port in self.out_ports:
-            self._send(getattr(self, port), self.emitted[name])
+        self._send(self.s_out, self.emitted)
         gates = self.s_in_gate.recv()
-        ext = {name: getattr(self, port).recv() for name, port in self.in_ports.items()}
+        received = {port: getattr(self, port).recv() for port in sorted(set(self.in_ports.values()))}
+        ext = {name: received[port][part] for name, (port, part) in self.taken.items()}
         stores = {store: getattr(self, var) for store, var in self.store_vars.items()}
         spikes = self.core.step(gates, ext, stores)
         self.spike_counts[:] = self.core.spike_counts
         self.weight_changes[0] = self.core.weight_changes
         self._after(gates, spikes)
-        self.emitted = {n: self._spikes(s) for n, s in spikes.items()}
+        for name, part in zip(self.core.names, self.own, strict=True):
+            self.emitted[part] = spikes[name]
 
     def _after(self, gates: np.ndarray, spikes: dict) -> None:
         """Hook for read-outs; called with this step's gate input and spikes."""

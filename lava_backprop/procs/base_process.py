@@ -2,11 +2,11 @@
 """What the layer processes share: argument checks, and which port or Var plays which role.
 
 A layer process (`InputLayer`, `HiddenLayer`, `OutputLayer`) is one layer of
-a schedule. Its ports are named by role, not by depth: ``s_out_<role>`` for
-each of its populations (`lava_backprop.schedule.ROLES`), ``s_in_below`` for
-the activity of the layer below (pre of its forward weights), ``s_in_above``
-and ``s_in_above_neg`` for the carriers of the layer above (pre of the
-transposed stores ``P``, ``M``), ``s_in_drive`` for the sample source. Its
+a schedule. Its ports carry whole layers, not populations: ``s_out`` the
+spikes of all its populations, one after the other in the schedule's order
+(`layer_slices`), ``s_in_below`` the layer below's (pre of its forward
+weights), ``s_in_above`` the layer above's (its carriers are the pre of the
+transposed stores ``P``, ``M``), ``s_in_drive`` the sample source's. Its
 stores are ``w`` (``W_l``, onto its trio), ``wt_pos`` and ``wt_neg``
 (``P_{l+1}``, ``M_{l+1}``, onto its backward target).
 """
@@ -24,6 +24,8 @@ __all__ = [
     "check_schedule",
     "check_capacity",
     "plastic_init",
+    "layer_slices",
+    "layer_width",
     "input_ports",
     "store_vars",
 ]
@@ -76,14 +78,30 @@ def plastic_init(name: str, w, shape: tuple[int, int]) -> np.ndarray:
     return check_store(name, w, shape)
 
 
+def layer_slices(schedule: Schedule, layer: str, sizes) -> dict[str, slice]:
+    """Where each population of ``layer`` sits in the layer's spike vector (``s_out``), in the schedule's order."""
+    n = NetworkSize(sizes).layers
+    out, lo = {}, 0
+    for pop in schedule.layer_populations(layer):
+        out[pop.name] = slice(lo, lo + n[layer])
+        lo += n[layer]
+    return out
+
+
+def layer_width(schedule: Schedule, layer: str, sizes) -> int:
+    """Length of ``layer``'s spike vector: its populations side by side."""
+    return len(schedule.layer_populations(layer)) * NetworkSize(sizes).layers[layer]
+
+
 def input_ports(schedule: Schedule, layer: str) -> dict[str, str]:
     """The port on which ``layer`` receives each population or stream it needs.
 
     Returns
     -------
     dict of str to str
-        Population or source stream -> ``"s_in_below"``, ``"s_in_above"``,
-        ``"s_in_above_neg"`` or ``"s_in_drive"``.
+        Population or source stream -> ``"s_in_below"``, ``"s_in_above"`` or
+        ``"s_in_drive"``; a population arrives inside its layer's vector
+        (`layer_slices`).
     """
     index = schedule.layers.index(layer)
     pops = {p.name: p for p in schedule.populations}
@@ -97,7 +115,7 @@ def input_ports(schedule: Schedule, layer: str) -> dict[str, str]:
         if schedule.layers.index(pre.layer) == index - 1:
             ports[g.pre] = "s_in_below"
         elif schedule.layers.index(pre.layer) == index + 1:
-            ports[g.pre] = "s_in_above_neg" if pre.role in ("hn", "ot") else "s_in_above"
+            ports[g.pre] = "s_in_above"
         else:
             raise ValueError(f"{g.store}: {g.pre} is not in a layer next to {layer}")
     return ports

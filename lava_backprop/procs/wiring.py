@@ -5,9 +5,10 @@
 creates its children (gating chain, sample source, one process per layer) and
 connects them as the schedule says (`lava_backprop.procs.base_process.input_ports`):
 gates to every layer, the source's x and t streams to the input and output
-layers, each layer's activity up to the next layer (``s_in_below``) and, in a
-training ring, each layer's carriers down to the layer below (``s_in_above``,
-``s_in_above_neg``). The source runs on its own clock (no gate input); for
+layers, each layer's spikes up to the next layer (``s_in_below``) and, in a
+training ring, down to the layer below (``s_in_above``); a port carries a
+whole layer (`lava_backprop.procs.base_process.layer_slices`). The source
+runs on its own clock (no gate input); for
 built-in layers the streams cross to the chip
 (`lava_backprop.boundary.connect_spikes`).
 """
@@ -17,7 +18,7 @@ from lava.magma.core.process.variable import Var
 
 from lava_backprop.boundary import connect_spikes, crossings
 from lava_backprop.params import NetworkSize
-from lava_backprop.procs.base_process import input_ports, store_vars
+from lava_backprop.procs.base_process import input_ports, layer_width, store_vars
 from lava_backprop.procs.gating_chain.process import GatingChain
 from lava_backprop.procs.hidden_layer.process import HiddenLayer
 from lava_backprop.procs.input_layer.process import InputLayer
@@ -29,27 +30,25 @@ __all__ = ["declare_network", "build_circuit"]
 
 
 def declare_network(proc, stores: dict, capacity: int) -> None:
-    """Vars (stores, read-out records, o's current, counters) and ``s_out_<population>`` ports of a network process."""
+    """Vars (stores, read-out records, o's current, counters) and ``s_out_<layer>`` ports of a network process."""
     size, sched = proc.size, proc.schedule
     for key, value in stores.items():
         setattr(proc, key, Var(shape=value.shape, init=value))
     proc.o_rec = Var(shape=(capacity, size.n_out), init=0)
     proc.z_rec = Var(shape=(capacity, size.n_out), init=0)
     proc.o_u = Var(shape=(size.n_out,), init=0)
-    widths = size.layers
     for layer in sched.layers:
         setattr(proc, f"spike_counts_{layer}", Var(shape=(len(sched.layer_populations(layer)),), init=0))
         setattr(proc, f"weight_changes_{layer}", Var(shape=(1,), init=0))
-    for pop in sched.populations:
-        setattr(proc, f"s_out_{pop.name}", OutPort(shape=(widths[pop.layer],)))
+        setattr(proc, f"s_out_{layer}", OutPort(shape=(layer_width(sched, layer, size.sizes),)))
 
 
 def build_circuit(model, proc) -> None:
     """Create the children of network ``proc`` as attributes of ``model`` and connect them.
 
     The parent's Vars alias the children's stores, read-out records and
-    counters; each of its ``s_out_<population>`` ports carries that
-    population's spikes from the layer's ``s_out_<role>`` port.
+    counters; each of its ``s_out_<layer>`` ports carries that layer's
+    spikes (its ``s_out``).
     """
     p = proc.proc_params
     sched = SCHEDULES[p["schedule"]]
@@ -97,9 +96,12 @@ def build_circuit(model, proc) -> None:
     pops = {pop.name: pop for pop in sched.populations}
     streams = {c.name: c for c in crossings(sched, size.sizes) if c.direction == "host->chip"}
     for layer, child in child_of.items():
+        wired = set()
         for name, port in input_ports(sched, layer).items():
             if name in pops:
-                getattr(child_of[pops[name].layer], f"s_out_{pops[name].role}").connect(getattr(child, port))
+                if port not in wired:  # one connection carries every population of that layer
+                    child_of[pops[name].layer].s_out.connect(getattr(child, port))
+                    wired.add(port)
             elif p["builtins"]:
                 connect_spikes(model, streams[name], getattr(model.source, f"s_out_{name}"), getattr(child, port))
             else:
@@ -110,8 +112,7 @@ def build_circuit(model, proc) -> None:
             getattr(proc, store).alias(getattr(child, var))
         getattr(proc, f"spike_counts_{layer}").alias(child.spike_counts)
         getattr(proc, f"weight_changes_{layer}").alias(child.weight_changes)
-        for pop in sched.layer_populations(layer):
-            getattr(child, f"s_out_{pop.role}").connect(getattr(proc, f"s_out_{pop.name}"))
+        child.s_out.connect(getattr(proc, f"s_out_{layer}"))
     proc.o_rec.alias(layers[-1].o_rec)
     proc.z_rec.alias(layers[-1].z_rec)
     proc.o_u.alias(layers[-1].o_u)

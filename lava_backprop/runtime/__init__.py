@@ -10,11 +10,10 @@ never ran is torn down instead of stopped (Lava's ``stop`` waits forever
 there). `resolve_leaves` resolves a network the way a compiler would, for the
 hardware check.
 
-The workers Lava forks for a network ignore Ctrl-C and die with the process
-that forked them (a parent-death signal, on Linux): a Ctrl-C to the terminal's
-process group reaches the main process alone, which tears the runtime down
-and removes the sample buffer; a killed main process takes its workers with
-it, and the next circuit removes the sample buffers that dead processes left.
+Lava's forked workers ignore Ctrl-C and die with the process that forked them
+(a parent-death signal, on Linux): Ctrl-C reaches the main process alone, which
+tears the runtime down and removes the sample buffer; a killed main process
+takes its workers with it, and the next circuit removes the buffers it left.
 """
 
 import contextlib
@@ -209,7 +208,7 @@ class LavaCircuit:
         if kind not in ("training", "inference"):
             raise ValueError(f"kind must be 'training' or 'inference', got {kind!r}")
         self.kind, self.tag, self.capacity = kind, tag, capacity
-        builtins = builtins or hardware
+        self.builtins = builtins = builtins or hardware
         depth = check_stores(stores)[0].n_hidden
         name = f"{kind}-{depth}" + ("-parity" if parity and kind == "training" else "")
         self.timing = timing(SCHEDULES[name], builtins, adapter_latency)
@@ -230,10 +229,10 @@ class LavaCircuit:
             self.n_in, self.n_out = self.net.size.n_in, self.net.size.n_out
             self.buffer = np.memmap(self.path, dtype=np.uint8, mode="w+", shape=(self.rows, self.n_in + self.n_out))
             self.sinks = {}
-            for pop in self.net.schedule.populations if watch_steps > 0 else ():
-                port = getattr(self.net, f"s_out_{pop.name}")
-                self.sinks[pop.name] = RingBuffer(shape=port.shape, buffer=watch_steps)
-                port.connect(self.sinks[pop.name].a_in)
+            for layer in self.net.schedule.layers if watch_steps > 0 else ():
+                port = getattr(self.net, f"s_out_{layer}")
+                self.sinks[layer] = RingBuffer(shape=port.shape, buffer=watch_steps)
+                port.connect(self.sinks[layer].a_in)
             if hardware:
                 cfg = Loihi2HwCfg(select_sub_proc_model=True, exception_proc_model_map=host_models())
             else:
@@ -303,7 +302,11 @@ class LavaCircuit:
         A sink records in step ``t + 1`` what was emitted in step ``t``, so
         the rows cover steps 0 (nothing) to the second-to-last step run.
         """
-        return {name: np.asarray(sink.data.get()).T.astype(bool) for name, sink in self.sinks.items()}
+        from lava_backprop.procs.base_process import layer_slices
+
+        got = {layer: np.asarray(sink.data.get()).T.astype(bool) for layer, sink in self.sinks.items()}
+        parts = {lay: layer_slices(self.schedule, lay, self.net.size.sizes) for lay in got}
+        return {name: got[lay][:, part] for lay in got for name, part in parts[lay].items()}
 
     def counters(self) -> tuple[dict[str, int], int]:
         """Spikes per population and plastic updates applied, counted by the models so far."""
@@ -316,7 +319,11 @@ class LavaCircuit:
         return spikes, changes
 
     def weights(self) -> dict[str, np.ndarray]:
-        """The network's plastic stores, read from the running models."""
+        """The network's plastic stores, read from the running models (built-ins: their merged synapses)."""
+        from lava_backprop.procs.builtin_layers import read_stores
+
+        if self.builtins:
+            return {k: v.astype(WEIGHT_DTYPE) for k, v in read_stores(self.net).items()}
         names = [g.store for g in self.schedule.plastic]
         return {k: np.asarray(getattr(self.net, k).get()).astype(WEIGHT_DTYPE) for k in names}
 

@@ -15,19 +15,23 @@ post neuron was silent in the epoch gets ``dw = 0`` exactly, and its
 accumulator holds no fraction to round. `CoincidenceLearningDenseModel`
 then applies Lava's own rule applier, accumulator saturation, stochastic
 rounding and weight saturation to the block of active rows and columns
-only, and leaves the rest untouched. In a step without any such pair it
-asks for no learning phase at all, so Lava's runtime skips that phase (one
-synchronisation round trip of every process) unless another model needs
-it; the random stream advances as in Lava's model. The same weights, bit
+only, and leaves the rest untouched. It does that work at the end of the
+spike phase and asks for no learning phase, so Lava's runtime skips that
+phase (one synchronisation round trip of every process) unless another
+model needs it: nothing reads or writes the weights in between. The random
+stream advances as in Lava's model. The same weights, bit
 for bit (tests/test_loihi2_builtins.py runs both models side by side). Any
 other rule is left to Lava's model unchanged.
 
-**DelayDense.** Lava's bit-accurate model rebuilds the stack of weights by
-delay (``(max_delay + 1) * n_out x n_in``) from the weights and delays in
-every step, about 2.5 ms for a 400-wide relay. The weights and delays of a
-fixed synapse never change after its first step, so
-`CachedDelayDenseModel` builds the stack once and sums the columns of the
-spiking inputs: the same integers.
+**Dense, DelayDense.** Lava's bit-accurate models sum the dense weight
+matrix's columns of the spiking inputs every step, and the delay model
+first rebuilds the stack of weights by delay (``(max_delay + 1) * n_out x
+n_in``). The circuit's fixed synapses are mostly zeros (a layer's gates,
+relays and drives are one matrix over all its populations, one-to-one
+relays are diagonals), and their weights and delays never change after the
+first step, so `SparseDenseModel` and `SparseDelayDenseModel` keep the
+nonzeros by column (`ColumnSums`) and add those of the spiking inputs
+only: the same integers.
 """
 
 import numpy as np
@@ -35,11 +39,22 @@ from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.learning.constants import W_ACCUMULATOR_S, W_SYN_VAR_S, W_WEIGHTS_U
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
-from lava.proc.dense.models import PyDelayDenseModelBitAcc, PyLearningDenseModelBitApproximate
-from lava.proc.dense.process import DelayDense, LearningDense
+from lava.proc.dense.models import (
+    PyDelayDenseModelBitAcc,
+    PyDenseModelBitAcc,
+    PyLearningDenseModelBitApproximate,
+)
+from lava.proc.dense.process import DelayDense, Dense, LearningDense
 from lava.utils.weightutils import clip_weights
 
-__all__ = ["CoincidenceLearningDenseModel", "CachedDelayDenseModel", "coincidence_rule", "SIMULATION_MODELS"]
+__all__ = [
+    "CoincidenceLearningDenseModel",
+    "ColumnSums",
+    "SparseDenseModel",
+    "SparseDelayDenseModel",
+    "coincidence_rule",
+    "SIMULATION_MODELS",
+]
 
 _TRACES = {"x1", "x2", "y1", "y2", "y3"}
 
@@ -82,26 +97,22 @@ class CoincidenceLearningDenseModel(PyLearningDenseModelBitApproximate):
             # which is the same while every weight is already in the clip range.
             in_range = np.array_equal(clip_weights(self.weights, self.sign_mode, W_WEIGHTS_U), self.weights)
             self._coincidence = coincidence_rule(self._learning_rule) and in_range
-        self._coincided = bool(self.tx.any() and self.ty.any()) if self._coincidence else True
-        if not self._coincided:  # what the learning phase would have done, minus dw = 0
-            self._update_synaptic_variable_random()
-            self._reset_dependencies_and_spike_times()
+        if not self._coincidence:
+            return
+        # The learning phase's work, done now: nothing reads or writes the weights
+        # between this step's spike phase and its learning phase.
+        self._update_synaptic_variable_random()
+        if self.tx.any() and self.ty.any():
+            self._update_dependencies()
+            rows, cols = np.flatnonzero(self.y0), np.flatnonzero(self.x0)
+            if rows.size and cols.size:
+                self._apply_to_block(np.ix_(rows, cols))
+        self._reset_dependencies_and_spike_times()
 
     def lrn_guard(self) -> bool:
-        # No learning phase is requested without a coincidence to learn from: when no
-        # model asks, Lava's runtime skips the phase (a round trip) for every process.
-        return self._coincided and super().lrn_guard()
-
-    def run_lrn(self) -> None:
-        if not self._coincidence:
-            super().run_lrn()
-            return
-        self._update_synaptic_variable_random()
-        self._update_dependencies()
-        rows, cols = np.flatnonzero(self.y0), np.flatnonzero(self.x0)
-        if rows.size and cols.size:
-            self._apply_to_block(np.ix_(rows, cols))
-        self._reset_dependencies_and_spike_times()
+        # Learning is done in the spike phase, so no learning phase is requested; when
+        # no model asks, Lava's runtime skips the phase (a round trip) for every process.
+        return not self._coincidence and super().lrn_guard()
 
     def _apply_to_block(self, block) -> None:
         rule = self._learning_rule
@@ -127,20 +138,79 @@ class CoincidenceLearningDenseModel(PyLearningDenseModelBitApproximate):
             var[block] = self._saturate_synaptic_variable(name, acc >> shift)
 
 
+class ColumnSums:
+    """Column sums of a fixed integer matrix over the spiking inputs, from its nonzeros only.
+
+    ``weights`` (n_out x n_in) with ``delays`` of the same shape (or none)
+    give, for the indices ``active`` of the inputs that spiked, the array
+    ``out[i, d] = sum_j weights[i, j]`` over ``j`` in ``active`` with
+    ``delays[i, j] == d`` (shape ``(n_out, n_slots)``; ``(n_out,)`` without
+    delays): the same integers as summing the dense matrix's columns.
+    """
+
+    def __init__(self, weights: np.ndarray, delays: np.ndarray | None = None, n_slots: int = 1):
+        weights = np.asarray(weights)
+        cols, rows = np.nonzero(weights.T)  # by column, then row
+        slot = np.asarray(delays)[rows, cols] if delays is not None else 0
+        self.index = rows * n_slots + slot
+        self.values = weights[rows, cols].astype(np.float64)  # bincount adds floats: exact below 2**53
+        self.ptr = np.searchsorted(cols, np.arange(weights.shape[1] + 1))
+        self.shape = (weights.shape[0], n_slots) if delays is not None else (weights.shape[0],)
+
+    def __call__(self, active: np.ndarray) -> np.ndarray:
+        starts, lengths = self.ptr[active], self.ptr[active + 1] - self.ptr[active]
+        take = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        summed = np.bincount(self.index[take], weights=self.values[take], minlength=int(np.prod(self.shape)))
+        return summed.astype(np.int64).reshape(self.shape)
+
+
+@implements(proc=Dense, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "sparse")
+class SparseDenseModel(PyDenseModelBitAcc):
+    """Lava's ``PyDenseModelBitAcc`` summing only the nonzero weights of the spiking inputs (module docstring)."""
+
+    _columns = None
+
+    def on_var_update(self) -> None:
+        super().on_var_update()
+        self._columns = None
+
+    def run_spk(self) -> None:
+        if self._columns is None or self.num_message_bits.item() > 0:
+            super().run_spk()  # Lava's own step; the first one loads the weights as Lava keeps them
+            if self.num_message_bits.item() == 0:
+                self._columns = ColumnSums(self.weights)
+            return
+        self.a_out.send(self.a_buff)
+        a_accum = self._columns(np.flatnonzero(self.s_in.recv()))
+        exp = self.weight_exp
+        self.a_buff = np.left_shift(a_accum, exp) if exp > 0 else np.right_shift(a_accum, -exp)
+
+
 @implements(proc=DelayDense, protocol=LoihiProtocol)
 @requires(CPU)
-@tag("fixed_pt", "cached")
-class CachedDelayDenseModel(PyDelayDenseModelBitAcc):
-    """Lava's ``PyDelayDenseModelBitAcc`` with the weights-by-delay stack built once (module docstring)."""
+@tag("fixed_pt", "sparse")
+class SparseDelayDenseModel(PyDelayDenseModelBitAcc):
+    """Lava's ``PyDelayDenseModelBitAcc`` summing only the nonzero weights of the spiking inputs (module docstring)."""
 
-    _stack = None
+    _columns = None
+
+    def on_var_update(self) -> None:
+        super().on_var_update()
+        self._columns = None
 
     def calc_act(self, s_in) -> np.ndarray:
-        if self._stack is None:  # the weights are final: run_spk loads them before the first call
-            self._stack = self.get_delay_wgts_mat(self.weights, self.delays, self.a_buff.shape[-1] - 1)
-        summed = self._stack[:, s_in].sum(axis=1) if s_in.dtype == bool else self._stack.astype(np.int64) @ s_in
-        return summed.reshape(self.a_buff.shape[-1], self.weights.shape[0]).T
+        if s_in.dtype != bool:  # graded spikes: Lava's own sum
+            return super().calc_act(s_in)
+        if self._columns is None:  # run_spk has loaded the weights before the first call
+            self._columns = ColumnSums(self.weights, self.delays, self.a_buff.shape[-1])
+        return self._columns(np.flatnonzero(s_in))
 
 
 #: Models the simulator uses in place of Lava's choice (``exception_proc_model_map``).
-SIMULATION_MODELS = {LearningDense: CoincidenceLearningDenseModel, DelayDense: CachedDelayDenseModel}
+SIMULATION_MODELS = {
+    LearningDense: CoincidenceLearningDenseModel,
+    Dense: SparseDenseModel,
+    DelayDense: SparseDelayDenseModel,
+}

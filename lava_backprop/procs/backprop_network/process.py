@@ -49,9 +49,10 @@ class BackpropNetwork(CheckedProcess):
 
     Ports
     -----
-    s_out_<population> : OutPort
-        Spikes of each population of the schedule (``s_out_x``, ``s_out_m_x``,
-        ``s_out_h``, ..., ``s_out_ot``).
+    s_out_<layer> : OutPort
+        Spikes of each layer (``s_out_input``, ``s_out_hidden``, ...,
+        ``s_out_output``): its populations side by side
+        (`lava_backprop.procs.base_process.layer_slices`).
 
     Vars
     ----

@@ -32,16 +32,7 @@ class PyHiddenLayerModelFixed(AbstractPyLayerModel):
     s_in_gate: PyInPort = IN_FIXED
     s_in_below: PyInPort = IN_FIXED
     s_in_above: PyInPort = IN_FIXED
-    s_in_above_neg: PyInPort = IN_FIXED
-    s_out_h: PyOutPort = SPIKE_FIXED
-    s_out_h_lo: PyOutPort = SPIKE_FIXED
-    s_out_h_hi: PyOutPort = SPIKE_FIXED
-    s_out_m_h: PyOutPort = SPIKE_FIXED
-    s_out_c_h: PyOutPort = SPIKE_FIXED
-    s_out_ht: PyOutPort = SPIKE_FIXED
-    s_out_hn: PyOutPort = SPIKE_FIXED
-    s_out_d_pos: PyOutPort = SPIKE_FIXED
-    s_out_d_neg: PyOutPort = SPIKE_FIXED
+    s_out: PyOutPort = SPIKE_FIXED
     w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
     wt_pos: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
     wt_neg: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
@@ -59,16 +50,7 @@ class PyHiddenLayerModelFloat(AbstractPyLayerModel):
     s_in_gate: PyInPort = IN_FLOAT
     s_in_below: PyInPort = IN_FLOAT
     s_in_above: PyInPort = IN_FLOAT
-    s_in_above_neg: PyInPort = IN_FLOAT
-    s_out_h: PyOutPort = SPIKE_FLOAT
-    s_out_h_lo: PyOutPort = SPIKE_FLOAT
-    s_out_h_hi: PyOutPort = SPIKE_FLOAT
-    s_out_m_h: PyOutPort = SPIKE_FLOAT
-    s_out_c_h: PyOutPort = SPIKE_FLOAT
-    s_out_ht: PyOutPort = SPIKE_FLOAT
-    s_out_hn: PyOutPort = SPIKE_FLOAT
-    s_out_d_pos: PyOutPort = SPIKE_FLOAT
-    s_out_d_neg: PyOutPort = SPIKE_FLOAT
+    s_out: PyOutPort = SPIKE_FLOAT
     w: np.ndarray = LavaPyType(np.ndarray, float)
     wt_pos: np.ndarray = LavaPyType(np.ndarray, float)
     wt_neg: np.ndarray = LavaPyType(np.ndarray, float)
@@ -78,12 +60,15 @@ class PyHiddenLayerModelFloat(AbstractPyLayerModel):
 class SubHiddenLayerModel(AbstractSubProcessModel):
     """A hidden layer from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
-    ``LIFReset`` populations with their gate synapses and relays, and
-    ``LearningDense`` synapses for ``W_l`` (three copies, onto h, h_lo, h_hi),
-    ``P_{l+1}`` and ``M_{l+1}`` (onto ht), learning with
-    `lava_backprop.procs.builtin_layers.plastic_rule`. The Vars ``w``,
-    ``wt_pos`` and ``wt_neg`` are the first copies' weights; the counters
-    (``spike_counts``, ``weight_changes``) exist only in the CPU models.
+    Its populations as one ``LIFReset`` with its gate synapses and relays;
+    one ``LearningDense`` from the layer below holding ``W_l``'s three copies
+    (onto h, h_lo, h_hi) and one from the layer above holding ``P_{l+1}``
+    and ``M_{l+1}`` (onto ht), learning with
+    `lava_backprop.procs.builtin_layers.plastic_rule`
+    (`lava_backprop.procs.builtin_layers.compose_layer`). The stores are
+    read from those synapses (`lava_backprop.procs.builtin_layers.read_stores`);
+    the counters (``spike_counts``, ``weight_changes``) exist only in the CPU
+    models.
     """
 
     def __init__(self, proc):

@@ -4,8 +4,7 @@
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.variable import Var
 
-from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, plastic_init
-from lava_backprop.schedule import ROLES
+from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, layer_width, plastic_init
 
 
 class HiddenLayer(CheckedProcess):
@@ -50,13 +49,15 @@ class HiddenLayer(CheckedProcess):
     Ports
     -----
     s_in_gate : InPort, shape (n_phases,)
-    s_in_below : InPort, shape (n_{l-1},)
-        Activity of the layer below (x or h_{l-1}).
-    s_in_above, s_in_above_neg : InPort, shape (n_{l+1},)
-        The layer above's carriers (o or h_{l+1}; oT- or h_{l+1}N).
-    s_out_<role> : OutPort, shape (n_l,)
-        One per role: h, h_lo, h_hi, m_h, c_h, ht, hn, d_pos, d_neg; roles the
-        schedule does not use stay silent.
+    s_in_below : InPort, shape (width of the layer below,)
+        The layer below's spikes (`lava_backprop.procs.base_process.layer_slices`);
+        its activity (x or h_{l-1}) is the pre of ``W_l``.
+    s_in_above : InPort, shape (width of the layer above,)
+        The layer above's spikes; its carriers (o or h_{l+1}, and oT- or
+        h_{l+1}N) are the pre of ``P_{l+1}`` and ``M_{l+1}``.
+    s_out : OutPort, shape (populations x n_l,)
+        The spikes of the layer's populations side by side, in the
+        schedule's order (h, h_lo, h_hi, m_h, c_h, ht[, hn, d_pos, d_neg]).
 
     Vars
     ----
@@ -76,11 +77,9 @@ class HiddenLayer(CheckedProcess):
         wt_neg = plastic_init(f"w{index + 1}t_neg", wt_neg, (n, n_above))
         super().__init__(sizes=size.sizes, schedule=schedule, index=index, name=name, **kwargs)
         self.s_in_gate = InPort(shape=(sched.n_phases,))
-        self.s_in_below = InPort(shape=(n_below,))
-        self.s_in_above = InPort(shape=(n_above,))
-        self.s_in_above_neg = InPort(shape=(n_above,))
-        for role in ROLES["hidden"]:
-            setattr(self, f"s_out_{role}", OutPort(shape=(n,)))
+        self.s_in_below = InPort(shape=(layer_width(sched, sched.layers[index - 1], size.sizes),))
+        self.s_in_above = InPort(shape=(layer_width(sched, sched.layers[index + 1], size.sizes),))
+        self.s_out = OutPort(shape=(layer_width(sched, layer, size.sizes),))
         self.w = Var(shape=w.shape, init=w)
         self.wt_pos = Var(shape=wt_pos.shape, init=wt_pos)
         self.wt_neg = Var(shape=wt_neg.shape, init=wt_neg)

@@ -30,7 +30,8 @@ class InferenceNetwork(CheckedProcess):
 
     Ports
     -----
-    s_out_x, s_out_<h_l>, s_out_o : OutPort
+    s_out_<layer> : OutPort
+        Spikes of each layer (its populations side by side).
 
     Vars
     ----

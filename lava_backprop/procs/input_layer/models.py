@@ -25,8 +25,7 @@ class PyInputLayerModelFixed(AbstractPyLayerModel):
     weight_changes: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=64)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
-    s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
-    s_out_m_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
 
 
 @implements(proc=InputLayer, protocol=LoihiProtocol)
@@ -40,17 +39,16 @@ class PyInputLayerModelFloat(AbstractPyLayerModel):
     weight_changes: np.ndarray = LavaPyType(np.ndarray, float)
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
-    s_out_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
-    s_out_m_x: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
 
 
 @implements(proc=InputLayer, protocol=LoihiProtocol)
 class SubInputLayerModel(AbstractSubProcessModel):
     """x and m_x from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
-    ``LIFReset`` populations; gate synapses (136 << 6 from the gates that
-    open x, and m_x); relays 520 = 130 << 2: x -> m_x, m_x -> x (``Dense``
-    or ``DelayDense``), source -> x (``Dense``); see
+    One ``LIFReset`` for both; a gate synapse (136 << 6 from the gates that
+    open x and m_x); relays 520 = 130 << 2: x -> m_x, m_x -> x
+    (``DelayDense``), source -> x (``Dense``); see
     `lava_backprop.procs.builtin_layers.compose_layer`.
     """
 

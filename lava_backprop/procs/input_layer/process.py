@@ -4,7 +4,7 @@
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.variable import Var
 
-from lava_backprop.procs.base_process import CheckedProcess, check_layer_args
+from lava_backprop.procs.base_process import CheckedProcess, check_layer_args, layer_width
 
 
 class InputLayer(CheckedProcess):
@@ -36,8 +36,8 @@ class InputLayer(CheckedProcess):
     s_in_gate : InPort, shape (n_phases,)
     s_in_drive : InPort, shape (n_in,)
         Input spikes from the sample source.
-    s_out_x, s_out_m_x : OutPort, shape (n_in,)
-        Spikes of each population.
+    s_out : OutPort, shape (2 n_in,)
+        The spikes of x and m_x side by side.
 
     Vars
     ----
@@ -52,7 +52,6 @@ class InputLayer(CheckedProcess):
         super().__init__(sizes=size.sizes, schedule=schedule, index=index, name=name, **kwargs)
         self.s_in_gate = InPort(shape=(sched.n_phases,))
         self.s_in_drive = InPort(shape=(size.n_in,))
-        self.s_out_x = OutPort(shape=(size.n_in,))
-        self.s_out_m_x = OutPort(shape=(size.n_in,))
+        self.s_out = OutPort(shape=(layer_width(sched, layer, size.sizes),))
         self.spike_counts = Var(shape=(len(sched.layer_populations(layer)),), init=0)
         self.weight_changes = Var(shape=(1,), init=0)

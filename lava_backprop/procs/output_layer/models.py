@@ -12,6 +12,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava_backprop.boundary import connect_spikes, connect_state, crossings, current_of, output_population, timing
 from lava_backprop.circuit import Recorder
 from lava_backprop.procs.base import FIXED, FLOAT, AbstractPyLayerModel
+from lava_backprop.procs.base_process import layer_slices, layer_width
 from lava_backprop.procs.builtin_layers import compose_layer
 from lava_backprop.procs.output_layer.process import OutputLayer
 from lava_backprop.procs.read_out.process import ReadOut
@@ -62,13 +63,7 @@ class PyOutputLayerModelFixed(AbstractPyOutputLayerModel):
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_below: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
     s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=1)
-    s_out_o: PyOutPort = SPIKE_FIXED
-    s_out_o_lo: PyOutPort = SPIKE_FIXED
-    s_out_o_hi: PyOutPort = SPIKE_FIXED
-    s_out_t: PyOutPort = SPIKE_FIXED
-    s_out_d_pos: PyOutPort = SPIKE_FIXED
-    s_out_d_neg: PyOutPort = SPIKE_FIXED
-    s_out_ot: PyOutPort = SPIKE_FIXED
+    s_out: PyOutPort = SPIKE_FIXED
     w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=8)
     o_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
     z_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
@@ -87,13 +82,7 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
     s_in_gate: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_below: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in_drive: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
-    s_out_o: PyOutPort = SPIKE_FLOAT
-    s_out_o_lo: PyOutPort = SPIKE_FLOAT
-    s_out_o_hi: PyOutPort = SPIKE_FLOAT
-    s_out_t: PyOutPort = SPIKE_FLOAT
-    s_out_d_pos: PyOutPort = SPIKE_FLOAT
-    s_out_d_neg: PyOutPort = SPIKE_FLOAT
-    s_out_ot: PyOutPort = SPIKE_FLOAT
+    s_out: PyOutPort = SPIKE_FLOAT
     w: np.ndarray = LavaPyType(np.ndarray, float)
     o_rec: np.ndarray = LavaPyType(np.ndarray, float)
     z_rec: np.ndarray = LavaPyType(np.ndarray, float)
@@ -104,14 +93,16 @@ class PyOutputLayerModelFloat(AbstractPyOutputLayerModel):
 class SubOutputLayerModel(AbstractSubProcessModel):
     """The output layer from Loihi 2 built-ins, chosen with ``select_sub_proc_model=True``.
 
-    Seven ``LIFReset`` populations with their gate synapses and relays, the
-    target drive, and ``LearningDense`` ``W_{L+1}`` (three copies, onto o,
-    o_lo, o_hi) learning with
-    `lava_backprop.procs.builtin_layers.plastic_rule`. The read-out is a
-    host-side `ReadOut` probe on o's spikes and on o's current ``u`` (a state
-    read: no synaptic output leaves the chip), across the host-chip boundary
-    as `lava_backprop.boundary` connects it; ``o_rec`` and ``z_rec`` are its
-    records, ``o_u`` is o's ``u``. The counters exist only in the CPU models.
+    The layer's populations as one ``LIFReset`` with its gate synapses,
+    relays and target drive, and one ``LearningDense`` holding ``W_{L+1}``'s
+    three copies (onto o, o_lo, o_hi) learning with
+    `lava_backprop.procs.builtin_layers.plastic_rule`
+    (`lava_backprop.procs.builtin_layers.compose_layer`). The read-out is a
+    host-side `ReadOut` probe on the layer's spikes and on its current ``u``
+    (a state read: no synaptic output leaves the chip), across the host-chip
+    boundary as `lava_backprop.boundary` connects it; ``o_rec`` and ``z_rec``
+    are its records, ``o_u`` is o's ``u`` as it last read it. The counters
+    exist only in the CPU models.
     """
 
     def __init__(self, proc):
@@ -119,18 +110,20 @@ class SubOutputLayerModel(AbstractSubProcessModel):
         schedule = SCHEDULES[p["schedule"]]
         compose_layer(self, proc)
         when = timing(schedule, builtins=True, adapter_latency=p["adapter_latency"])
+        layer = schedule.layers[p["index"]]
         self.read_out = ReadOut(
             n_out=p["sizes"][-1],
             schedule=p["schedule"],
             capacity=p["capacity"],
+            width=layer_width(schedule, layer, p["sizes"]),
+            o_at=layer_slices(schedule, layer, p["sizes"])[output_population(schedule)].start,
             state="port" if when.state_delay else "ref",
             adapter_latency=p["adapter_latency"],
             name="read_out",
         )
-        o = getattr(self, output_population(schedule))
         crossing = {c.name: c for c in crossings(schedule, p["sizes"])}
-        connect_spikes(self, crossing["o"], o.s_out, self.read_out.s_in_o)
-        connect_state(self, crossing["o_u"], o.u, self.read_out, when)
-        proc.o_u.alias(o.u)
+        connect_spikes(self, crossing["o"], self.neurons.s_out, self.read_out.s_in_o)
+        connect_state(self, crossing["o_u"], self.neurons.u, self.read_out, when)
+        proc.o_u.alias(self.read_out.o_u)
         proc.o_rec.alias(self.read_out.o_rec)
         proc.z_rec.alias(self.read_out.z_rec)

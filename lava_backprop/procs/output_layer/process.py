@@ -5,8 +5,13 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.variable import Var
 
 from lava_backprop.boundary import check_latency
-from lava_backprop.procs.base_process import CheckedProcess, check_capacity, check_layer_args, plastic_init
-from lava_backprop.schedule import ROLES
+from lava_backprop.procs.base_process import (
+    CheckedProcess,
+    check_capacity,
+    check_layer_args,
+    layer_width,
+    plastic_init,
+)
 
 
 class OutputLayer(CheckedProcess):
@@ -53,12 +58,13 @@ class OutputLayer(CheckedProcess):
     Ports
     -----
     s_in_gate : InPort, shape (n_phases,)
-    s_in_below : InPort, shape (n_L,)
-        Spikes of the last hidden layer.
+    s_in_below : InPort, shape (width of the layer below,)
+        The last hidden layer's spikes (its h_L is the pre of ``W_{L+1}``).
     s_in_drive : InPort, shape (n_out,)
         Target spikes from the sample source.
-    s_out_<role> : OutPort, shape (n_out,)
-        One per role: o, o_lo, o_hi, t, d_pos, d_neg, ot.
+    s_out : OutPort, shape (populations x n_out,)
+        The spikes of the layer's populations side by side, in the
+        schedule's order (o, o_lo, o_hi, t, d_pos, d_neg, ot in training).
 
     Vars
     ----
@@ -89,10 +95,9 @@ class OutputLayer(CheckedProcess):
             **kwargs,
         )
         self.s_in_gate = InPort(shape=(sched.n_phases,))
-        self.s_in_below = InPort(shape=(size.sizes[-2],))
+        self.s_in_below = InPort(shape=(layer_width(sched, sched.layers[index - 1], size.sizes),))
         self.s_in_drive = InPort(shape=(size.n_out,))
-        for role in ROLES["output"]:
-            setattr(self, f"s_out_{role}", OutPort(shape=(size.n_out,)))
+        self.s_out = OutPort(shape=(layer_width(sched, layer, size.sizes),))
         self.w = Var(shape=w.shape, init=w)
         self.o_rec = Var(shape=(capacity, size.n_out), init=0)
         self.z_rec = Var(shape=(capacity, size.n_out), init=0)

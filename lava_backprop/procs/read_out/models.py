@@ -24,28 +24,30 @@ class AbstractPyReadOutModel(AbstractPyStepModel):
         self.latency = p["adapter_latency"]
         self.timing = Timing(SCHEDULES[p["schedule"]], builtins=True)
         self.capacity, self.extra = p["capacity"], p["extra"]
+        self.o = slice(p["o_at"], p["o_at"] + p["n_out"])
 
     def _row(self, delay: int) -> int | None:
         k = self.timing.sample_at(self.time_step, delay)
         return None if k is None else k % self.capacity
 
     def _step(self) -> None:
-        o = self.s_in_o.recv()
+        o = self.s_in_o.recv()[self.o]
         row = self._row(self.latency)
         if row is not None:
             self.o_rec[row] = o
         delay = 1 + self.latency  # a state reader sends the step after it read, in every ring
         read = self.time_step - delay  # the reader reads in every step of its class from step 1 on
         if self.by_port and read >= 1 and (read - self.timing.read_step(0)) % self.timing.schedule.n_phases == 0:
-            u, row = self.a_in_u.recv(), self._row(delay)
+            self.o_u[:], row = self.a_in_u.recv()[self.o], self._row(delay)
             if row is not None:
-                self.z_rec[row] = z_of(u, self.extra)
+                self.z_rec[row] = z_of(self.o_u, self.extra)
 
     def post_guard(self) -> bool:
         return not self.by_port and self._row(0) is not None
 
     def run_post_mgmt(self) -> None:
-        self.z_rec[self._row(0)] = z_of(self.ref_u.read(), self.extra)
+        self.o_u[:] = self.ref_u.read()[self.o]
+        self.z_rec[self._row(0)] = z_of(self.o_u, self.extra)
 
 
 @implements(proc=ReadOut, protocol=LoihiProtocol)
@@ -60,6 +62,7 @@ class PyReadOutModelFixed(AbstractPyReadOutModel):
     a_in_u: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
     o_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
     z_rec: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    o_u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
 
 
 @implements(proc=ReadOut, protocol=LoihiProtocol)
@@ -74,3 +77,4 @@ class PyReadOutModelFloat(AbstractPyReadOutModel):
     a_in_u: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     o_rec: np.ndarray = LavaPyType(np.ndarray, float)
     z_rec: np.ndarray = LavaPyType(np.ndarray, float)
+    o_u: np.ndarray = LavaPyType(np.ndarray, float)

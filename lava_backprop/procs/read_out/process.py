@@ -21,7 +21,8 @@ class ReadOut(CheckedProcess):
         o_rec[k % capacity] = o                     # spikes of o
         z_rec[k % capacity] = (u >> 6) - extra      # u: o's current, 64 (W h + extra)
 
-    where ``extra`` is o's gate weight in that phase (`lava_backprop.boundary.read_extra`):
+    where o is the part ``o_at .. o_at + n_out`` of the output layer's
+    spikes and currents, ``extra`` o's gate weight in that phase (`lava_backprop.boundary.read_extra`):
     a ``LIFReset`` that resets every step holds that step's synaptic input
     in ``u``. ``u`` is read through ``ref_u`` in the read-out step (one
     management phase per sample), or, with ``state="port"``, arrives on
@@ -37,6 +38,10 @@ class ReadOut(CheckedProcess):
         The ring (`lava_backprop.schedule.SCHEDULES`).
     capacity : int
         Rows of the records.
+    width : int, optional
+        Neurons of the output layer (all its populations); default ``n_out``.
+    o_at : int
+        Where o starts among them.
     state : {"ref", "port"}
         How o's current arrives (see above).
     adapter_latency : int
@@ -45,15 +50,18 @@ class ReadOut(CheckedProcess):
 
     Ports
     -----
-    s_in_o : InPort, shape (n_out,)
-    ref_u : RefPort, shape (n_out,)
-        Connected to o's ``u`` with ``state="ref"``.
-    a_in_u : InPort, shape (n_out,)
-        o's ``u`` from a state reader, with ``state="port"``.
+    s_in_o : InPort, shape (width,)
+        The output layer's spikes.
+    ref_u : RefPort, shape (width,)
+        Connected to the output layer's ``u`` with ``state="ref"``.
+    a_in_u : InPort, shape (width,)
+        The output layer's ``u`` from a state reader, with ``state="port"``.
 
     Vars
     ----
     o_rec, z_rec : (capacity, n_out)
+    o_u : (n_out,)
+        o's ``u`` as last read.
     """
 
     def __init__(
@@ -62,6 +70,8 @@ class ReadOut(CheckedProcess):
         n_out: int,
         schedule: str,
         capacity: int,
+        width: int | None = None,
+        o_at: int = 0,
         state: str = "ref",
         adapter_latency: int = 0,
         name=None,
@@ -72,8 +82,12 @@ class ReadOut(CheckedProcess):
             raise ValueError(f"state must be one of {STATE_MODES}, got {state!r}")
         adapter_latency = check_latency(adapter_latency, sched)
         extra = read_extra(sched)
+        width = n_out if width is None else width
+        if not isinstance(o_at, int) or not 0 <= o_at <= width - n_out:
+            raise ValueError(f"o ({n_out} neurons) at {o_at!r} does not fit in a layer of {width}")
         super().__init__(
             n_out=n_out,
+            o_at=o_at,
             schedule=schedule,
             capacity=capacity,
             state=state,
@@ -82,8 +96,9 @@ class ReadOut(CheckedProcess):
             name=name,
             **kwargs,
         )
-        self.s_in_o = InPort(shape=(n_out,))
-        self.ref_u = RefPort(shape=(n_out,))
-        self.a_in_u = InPort(shape=(n_out,))
+        self.s_in_o = InPort(shape=(width,))
+        self.ref_u = RefPort(shape=(width,))
+        self.a_in_u = InPort(shape=(width,))
         self.o_rec = Var(shape=(capacity, n_out), init=0)
         self.z_rec = Var(shape=(capacity, n_out), init=0)
+        self.o_u = Var(shape=(n_out,), init=0)
