@@ -70,7 +70,7 @@ def encode(weights) -> tuple[int, SignMode] | None:
     both signs: even mantissas in [-256, 254] (Lava drops a mixed-sign
     mantissa's last bit). None if there is none.
     """
-    values = [int(w) for w in weights]
+    values = [int(w) for w in weights] or [0]
     for exp in range(8):
         if any(w % (1 << exp) for w in values):
             return None
@@ -100,7 +100,7 @@ def pack(entries) -> list[list]:
 
 def synapse(weights: np.ndarray, delays: np.ndarray | None, name: str):
     """``Dense`` (or ``DelayDense`` when some delay is positive) holding integer ``weights`` exactly."""
-    exp, mode = encode(np.unique(weights))
+    exp, mode = encode(np.unique(weights[weights != 0]))
     args = {"weights": weights >> exp, "weight_exp": exp, "sign_mode": mode, "num_weight_bits": 8, "name": name}
     if delays is None or not delays.any():
         return Dense(**args)
