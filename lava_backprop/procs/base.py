@@ -66,6 +66,7 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         slices = {name: sl for lay in sched.layers for name, sl in layer_slices(sched, lay, p["sizes"]).items()}
         self.own = [slices[name] for name in self.core.names]
         self.in_ports = input_ports(sched, layer)
+        self.receive_from = sorted(set(self.in_ports.values()))
         # what each input is: a stream is the whole port, a population its part of its layer's vector
         self.taken = {name: (port, slices.get(name, slice(None))) for name, port in self.in_ports.items()}
         self.store_vars = store_vars(sched, layer)
@@ -74,7 +75,7 @@ class AbstractPyLayerModel(AbstractPyStepModel):
     def _step(self) -> None:
         self._send(self.s_out, self.emitted)
         gates = self.s_in_gate.recv()
-        received = {port: getattr(self, port).recv() for port in sorted(set(self.in_ports.values()))}
+        received = {port: getattr(self, port).recv() for port in self.receive_from}
         ext = {name: received[port][part] for name, (port, part) in self.taken.items()}
         stores = {store: getattr(self, var) for store, var in self.store_vars.items()}
         spikes = self.core.step(gates, ext, stores)

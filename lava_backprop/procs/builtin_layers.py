@@ -42,7 +42,6 @@ __all__ = [
     "encode",
     "pack",
     "synapse",
-    "relay",
     "learning_rule",
     "plastic_rule",
     "learning_phases",
@@ -105,11 +104,6 @@ def synapse(weights: np.ndarray, delays: np.ndarray | None, name: str):
     if delays is None or not delays.any():
         return Dense(**args)
     return DelayDense(delays=delays, **args)
-
-
-def relay(width: int, weight: int, delay: int, name: str):
-    """A one-to-one synapse ``src[i] -> dst[i]`` with ``weight`` and ``delay``."""
-    return synapse(np.diag(np.full(width, weight)), np.diag(np.full(width, delay)), name)
 
 
 def learning_phases(schedule: Schedule) -> set[int]:
@@ -244,13 +238,14 @@ def compose_layer(model, proc) -> None:
 
     gates = [(pop, g, w) for pop in mine for g, w in sched.gate_weights(pop).items()]
     for k, group in enumerate(pack(gates)):
-        weights = np.zeros((width, sched.n_phases), dtype=np.int64)
+        weights = np.zeros((width, sched.n_phases), dtype=np.int32)
         for pop, g, w in group:
             weights[mine[pop], g] = w
         _attach(model, synapse(weights, None, f"gate_{k}"), proc.in_ports.s_in_gate, neurons)
     relays = [(r.dst, r.src, r.weight, r.delay) for r in sched.relays if r.dst in mine]
     for k, group in enumerate(pack(relays)):
-        weights, delays = np.zeros((width, width), dtype=np.int64), np.zeros((width, width), dtype=np.int64)
+        weights = np.zeros((width, width), dtype=np.int32)
+        delays = np.zeros((width, width), dtype=int)  # Lava wants the platform int for delays
         for dst, src, w, d in group:
             rows, cols = np.arange(width)[mine[dst]], np.arange(width)[mine[src]]
             weights[rows, cols], delays[rows, cols] = w, d
@@ -259,13 +254,13 @@ def compose_layer(model, proc) -> None:
     for dst, (stream, _) in sched.drives.items():
         if dst in mine:
             n = mine[dst].stop - mine[dst].start
-            weights = np.zeros((width, n), dtype=np.int64)
+            weights = np.zeros((width, n), dtype=np.int32)
             weights[mine[dst], :] = np.diag(np.full(n, CIRCUIT.relay))
             _attach(model, synapse(weights, None, f"drive_{dst}"), getattr(proc.in_ports, ports[stream]), neurons)
     stores = store_vars(sched, layer)
     for src, blocks in plastic_blocks(sched, layer, sizes).items():
         pre = neurons.s_out if src == "own" else getattr(proc.in_ports, f"s_in_{src}")
-        weights = np.zeros((width, pre.shape[0]), dtype=np.int64)
+        weights = np.zeros((width, pre.shape[0]), dtype=np.int32)
         mask = np.zeros_like(weights)
         for store, copies in blocks.items():
             init = np.asarray(getattr(proc, stores[store]).init, dtype=np.int64)

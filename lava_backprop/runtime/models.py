@@ -164,17 +164,21 @@ class ColumnSums:
         return summed.astype(np.int64).reshape(self.shape)
 
 
-@implements(proc=Dense, protocol=LoihiProtocol)
-@requires(CPU)
-@tag("fixed_pt", "sparse")
-class SparseDenseModel(PyDenseModelBitAcc):
-    """Lava's ``PyDenseModelBitAcc`` summing only the nonzero weights of the spiking inputs (module docstring)."""
+class _ColumnsCache:
+    """A model's `ColumnSums`, built from its loaded weights and dropped when a Var is set."""
 
     _columns = None
 
     def on_var_update(self) -> None:
         super().on_var_update()
         self._columns = None
+
+
+@implements(proc=Dense, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "sparse")
+class SparseDenseModel(_ColumnsCache, PyDenseModelBitAcc):
+    """Lava's ``PyDenseModelBitAcc`` summing only the nonzero weights of the spiking inputs (module docstring)."""
 
     def run_spk(self) -> None:
         if self._columns is None or self.num_message_bits.item() > 0:
@@ -191,14 +195,8 @@ class SparseDenseModel(PyDenseModelBitAcc):
 @implements(proc=DelayDense, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt", "sparse")
-class SparseDelayDenseModel(PyDelayDenseModelBitAcc):
+class SparseDelayDenseModel(_ColumnsCache, PyDelayDenseModelBitAcc):
     """Lava's ``PyDelayDenseModelBitAcc`` summing only the nonzero weights of the spiking inputs (module docstring)."""
-
-    _columns = None
-
-    def on_var_update(self) -> None:
-        super().on_var_update()
-        self._columns = None
 
     def calc_act(self, s_in) -> np.ndarray:
         if s_in.dtype != bool:  # graded spikes: Lava's own sum
