@@ -96,7 +96,8 @@ class _LavaEngine(Engine):
         return circuit
 
     def _train(self, X, T):
-        self._sync_weights()
+        # The training circuit keeps its weights between calls; reading them is for
+        # predict and weights (a built-in read is slow: Lava's get sends a value at a time).
         self._drop_inference()
         try:
             return self._circuit("training").run(X, T)

@@ -85,6 +85,24 @@ def test_train_predict_train_continues_the_same_run():
             np.testing.assert_array_equal(lava.weights()[key], value)
 
 
+def test_training_calls_in_a_row_read_no_weights(monkeypatch):
+    """The training circuit keeps its weights: successive train calls read them from Lava only when asked."""
+    from lava_backprop.runtime import LavaCircuit
+
+    reads = []
+    read = LavaCircuit.weights
+    monkeypatch.setattr(LavaCircuit, "weights", lambda self: reads.append(self.kind) or read(self))
+    w1, w2, X, y = saturating_network(20, 12, 10, 60, 7)
+    with lb.make_engine("reference", w1, w2) as ref, lb.make_engine("lava-fixed", w1, w2, chunk=20) as lava:
+        for part in (slice(0, 20), slice(20, 40), slice(40, 60)):
+            np.testing.assert_array_equal(lava.train(X[part], y[part])[1], ref.train(X[part], y[part])[1])
+        assert reads == []
+        for key, value in ref.weights().items():
+            np.testing.assert_array_equal(lava.weights()[key], value)
+        lava.weights()
+        assert reads == ["training"]  # read once, then kept until the circuit trains again
+
+
 @pytest.mark.parametrize("engine", ["lava-fixed", "lava-float"])
 def test_inference_network_equals_forward_pass(engine):
     rng = np.random.default_rng(6)
