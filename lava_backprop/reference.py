@@ -18,10 +18,11 @@ and 11. This module imports no Lava.
 """
 
 import numpy as np
+from numba.typed import List
 
 from lava_backprop.engine import Engine
+from lava_backprop.kernel import STORE_DTYPE, train_samples
 from lava_backprop.params import CIRCUIT
-from lava_backprop.weights import bump
 
 __all__ = ["ReferenceEngine", "DenseEngine", "dense_step", "forward"]
 
@@ -66,16 +67,16 @@ def _check_exact_range(fan_ins) -> None:
 
 
 class ReferenceEngine(Engine):
-    """The integer reference of nBP, fast by sparsity.
+    """The integer reference of nBP, compiled and fast by sparsity.
 
     Implements the per-sample rule of the module docstring exactly, for any
-    number of hidden layers. Weights are float32 holding even integers
-    (exact, see `forward`), each ``W_l`` stored transposed so that the active
-    units of the layer below select contiguous rows; the transposed stores are
-    kept as ``P_l^T``, ``M_l^T`` so that the active errors select rows too.
-    Only those rows are touched, and a sample whose output has no error
-    (``d+`` and ``d-`` empty) skips the backward pass and every update, since
-    all of them are then zero.
+    number of hidden layers, in `lava_backprop.kernel`: int16 stores, each
+    ``W_l`` kept transposed so that the active units of the layer below
+    select its rows, and ``P_l``, ``M_l`` kept as ``P_l^T``, ``M_l^T`` so
+    that the active errors select theirs. Only those rows are summed and
+    only the active blocks updated; a sample whose output has no error skips
+    the backward pass and every update, since all of them are then zero.
+    `predict` is the batched `forward`.
 
     Parameters
     ----------
@@ -91,10 +92,11 @@ class ReferenceEngine(Engine):
 
     def _load(self, stores):
         _check_exact_range(self.size.sizes[:-1])
-        f32, n = np.float32, self.size.n_hidden + 1
-        self._wt = [np.ascontiguousarray(stores[f"w{i}"].T, dtype=f32) for i in range(1, n + 1)]  # (n_{l-1}, n_l)
-        self._pt = [None] + [np.ascontiguousarray(stores[f"w{i}t_pos"].T, dtype=f32) for i in range(2, n + 1)]
-        self._mt = [None] + [np.ascontiguousarray(stores[f"w{i}t_neg"].T, dtype=f32) for i in range(2, n + 1)]
+        n = self.size.n_hidden + 1
+        self._wt = _stores_list([stores[f"w{i}"].T for i in range(1, n + 1)])  # (n_{l-1}, n_l)
+        none = np.zeros((0, 0))
+        self._pt = _stores_list([none] + [stores[f"w{i}t_pos"].T for i in range(2, n + 1)])
+        self._mt = _stores_list([none] + [stores[f"w{i}t_neg"].T for i in range(2, n + 1)])
 
     def _weights(self):
         n = self.size.n_hidden + 1
@@ -107,42 +109,20 @@ class ReferenceEngine(Engine):
         return forward(X, [w.T for w in self._wt])
 
     def _train(self, X, T):
-        n, top = X.shape[0], self.size.n_hidden  # top: index of W_{L+1} in the lists
-        o_all = np.zeros((n, self.size.n_out), dtype=np.uint8)
-        z_all = np.zeros((n, self.size.n_out), dtype=np.int32)
-        Xf, Tb, f32 = X.astype(np.float32), T.astype(bool), np.float32
-        wt, pt, mt = self._wt, self._pt, self._mt
-        for k in range(n):
-            h, acts = Xf[k], []
-            for lay in range(top):
-                a = h @ wt[lay]
-                acts.append(a)
-                h = (a > _ACT).astype(f32)
-            z = h @ wt[top]
-            o, low, high = z > _ACT, z > _LOW, z > _HIGH
-            z_all[k], o_all[k] = z, o
-            t = Tb[k]
-            pos, neg = [None] * (top + 1), [None] * (top + 1)  # errors onto W_1 .. W_{L+1}, as masks
-            pos[top], neg[top] = t & ~o & low, o & ~t & low & ~high
-            if not (pos[top].any() or neg[top].any()):
-                continue
-            # Backward, with the stores as they were before this sample.
-            for lay in range(top, 0, -1):
-                a = acts[lay - 1]
-                mask = (a > _LOW) & ~(a > _HIGH)
-                dp, dn = pos[lay].astype(f32), neg[lay].astype(f32)
-                pos[lay - 1] = mask & (dp @ pt[lay] + dn @ mt[lay] > 0)
-                neg[lay - 1] = mask & (dn @ pt[lay] + dp @ mt[lay] > 0)
-            # Potentiation of every layer top-down, then depression top-down, saturating.
-            pre = [np.flatnonzero(X[k])] + [np.flatnonzero(a > _ACT) for a in acts]
-            pos, neg = [np.flatnonzero(d) for d in pos], [np.flatnonzero(d) for d in neg]
-            for step, same, other in ((+_DW, pos, neg), (-_DW, neg, pos)):
-                for lay in range(top, -1, -1):
-                    bump(wt[lay], pre[lay], same[lay], step)
-                    if lay:
-                        bump(pt[lay], same[lay], pre[lay], step)
-                        bump(mt[lay], other[lay], pre[lay], step)
-        return o_all, z_all
+        n = X.shape[0]
+        o = np.zeros((n, self.size.n_out), dtype=np.uint8)
+        z = np.zeros((n, self.size.n_out), dtype=np.int32)
+        X, T = np.ascontiguousarray(X, dtype=np.uint8), np.ascontiguousarray(T, dtype=np.uint8)
+        train_samples(self._wt, self._pt, self._mt, X, T, o, z)
+        return o, z
+
+
+def _stores_list(stores):
+    """The kernel's list of C-contiguous `STORE_DTYPE` copies of ``stores``."""
+    out = List()
+    for w in stores:
+        out.append(np.ascontiguousarray(w, dtype=STORE_DTYPE))
+    return out
 
 
 class DenseEngine(Engine):

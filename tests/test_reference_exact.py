@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The numpy engines against a line-by-line transcription of docs/ALGORITHM.md §3, for one to three hidden layers."""
+"""The reference engines (compiled and dense) against a transcription of docs/ALGORITHM.md §3, any depth."""
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -109,3 +113,54 @@ def test_predict_is_the_forward_pass(engine_name, sizes):
         o, z = engine.predict(X)
     np.testing.assert_array_equal(o, o_want)
     np.testing.assert_array_equal(z, z_want)
+
+
+def test_compiled_kernel_equals_the_dense_definition_on_unseen_shapes():
+    """Shapes drawn at random (one to four hidden layers, odd widths), every store saturating at both ends."""
+    rng = np.random.default_rng(2026)
+    for _ in range(6):
+        sizes = tuple(int(v) for v in rng.integers(5, 40, size=rng.integers(3, 7)))
+        weights, X, T = saturating_deep(sizes, 150, int(rng.integers(1 << 16)))
+        with lb.make_engine("reference", weights) as ref, lb.make_engine("dense", weights) as dense:
+            for got, want in zip(ref.train(X, T), dense.train(X, T), strict=True):
+                np.testing.assert_array_equal(got, want)
+            for key, value in dense.weights().items():
+                np.testing.assert_array_equal(ref.weights()[key], value, err_msg=f"{sizes}: {key}")
+
+
+def test_compiled_kernel_at_the_paper_size_on_mnist20(data_root):
+    """400-400-10 from Glorot init: the same weights as the dense definition after 1 500 MNIST20 samples."""
+    from lava_backprop.data import load_dataset
+
+    train = load_dataset("mnist20", "train", data_root)
+    weights = lb.glorot_init(lb.NetworkSize(400, 400, 10), seed=3)
+    X, y = train.X[:1500], train.labels[:1500]
+    with lb.make_engine("reference", weights) as ref, lb.make_engine("dense", weights) as dense:
+        initial = dense.weights()
+        for got, want in zip(ref.train(X, y), dense.train(X, y), strict=True):
+            np.testing.assert_array_equal(got, want)
+        changed = 0
+        for key, value in dense.weights().items():
+            np.testing.assert_array_equal(ref.weights()[key], value, err_msg=key)
+            changed += int((value != initial[key]).sum())
+    assert changed > 10_000
+
+
+def test_kernel_keeps_int16_stores_and_calls_no_blas(tmp_path):
+    """The smallest exact store width, and machine code that links no BLAS product (none to spin on busy cores)."""
+    script = """
+import numpy as np, lava_backprop as lb
+from lava_backprop.kernel import STORE_DTYPE, train_samples
+weights = lb.glorot_init(lb.NetworkSize(30, 20, 16, 10), 0)
+with lb.make_engine("reference", weights) as engine:
+    engine.train(np.ones((4, 30), np.uint8), [0, 1, 2, 3])
+    assert all(w.dtype == STORE_DTYPE == np.int16 for w in engine._weights().values())
+ir = "".join(train_samples.inspect_llvm().values())
+assert "_row_sums" in ir and "_bump" in ir, "the helpers' code is not in the inspected module"
+print(sorted(k for k in ("xxgemm", "xxgemv", "cblas_") if k in ir))
+"""
+    # A fresh cache: numba shows the code it compiled, not code loaded from disk.
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "[]"
