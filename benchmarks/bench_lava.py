@@ -99,6 +99,7 @@ def bench_network(hidden, X, y, Xt, engines, plain: dict) -> list[dict]:
                 "infer_samples_per_s": len(Xt) / t_test,
                 "infer_steps_per_s": n_test_steps / t_test,
                 "plain_chain_steps_per_s": plain[tag],
+                "step_cost_vs_plain_chain": plain[tag] / (n_train_steps / t_train),
                 "identical_to_reference": bool(exact),
             }
         )
@@ -130,13 +131,14 @@ def main(argv=None):
     print(f"MNIST20: {args.samples} training samples, {args.test_samples} test samples, from Glorot weights")
     print(
         f"{'network':<20}{'engine':<11}{'leaves':>7}{'steps':>6}{'train samples/s':>16}{'steps/s':>9}"
-        f"{'infer samples/s':>17}{'plain chain steps/s':>21}{'exact':>7}"
+        f"{'infer samples/s':>17}{'plain chain steps/s':>21}{'step cost':>11}{'exact':>7}"
     )
     for r in rows:
         print(
             f"{r['size']:<20}{r['engine']:<11}{r['leaf_processes']:>7}{r['steps_per_sample']:>6}"
             f"{r['train_samples_per_s']:>16.1f}{r['train_steps_per_s']:>9.0f}{r['infer_samples_per_s']:>17.1f}"
-            f"{r['plain_chain_steps_per_s']:>21.0f}{r['identical_to_reference']!s:>7}"
+            f"{r['plain_chain_steps_per_s']:>21.0f}{r['step_cost_vs_plain_chain']:>10.2f}x"
+            f"{r['identical_to_reference']!s:>7}"
         )
     first = rows[0]
     print(

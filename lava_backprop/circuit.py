@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lava_backprop.circuit_kernel import CHANGES, COPIES_DIVERGED, ERR, PTR, layer_step
 from lava_backprop.errors import CircuitError
 from lava_backprop.params import CIRCUIT, mantissa_exponent
 from lava_backprop.schedule import Relay, Schedule
-from lava_backprop.weights import bump
 
 __all__ = [
     "Arithmetic",
@@ -218,6 +218,7 @@ class GroupCore:
         self.depth = max(DEPTH, 1 + max((r.delay for r in schedule.relays), default=0))
         self.names = [p.name for p in schedule.layer_populations(layer)]
         self.width = {p.name: widths[p.layer] for p in schedule.populations}
+        self.index = {n: i for i, n in enumerate(self.names)}
         self.refractory = {p.name: p.refractory for p in schedule.layer_populations(layer)}
         self.gate_matrix = np.zeros((len(self.names), schedule.n_phases), dtype=np.int64)
         for i, name in enumerate(self.names):
@@ -232,32 +233,90 @@ class GroupCore:
             if r.src not in self.names or r.delay < 0:
                 raise ValueError(f"relay {r} must stay inside layer {layer!r} with a delay >= 0")
         self.drives = [(pop, stream) for pop, (stream, _) in schedule.drives.items() if pop in self.names]
-        self.drive_weight = arith.weight(CIRCUIT.relay)
         self.plastic = [g for g in schedule.plastic if g.posts[0] in self.names]
-        self.pot_mask = np.zeros(schedule.n_phases, dtype=bool)
-        self.pot_mask[list(schedule.potentiation_gates)] = True
-        self.hist = {n: np.zeros((self.depth, self.width[n]), dtype=bool) for n in self.names}
-        self.ptr = 0
-        self.refr = {n: np.zeros(self.width[n], dtype=np.int8) for n in self.names}
-        self.refr_on = dict.fromkeys(self.names, False)  # whether any neuron of n is refractory
-        self.silent = {n: np.zeros(self.width[n], dtype=bool) for n in self.names}
-        self.index = {n: i for i, n in enumerate(self.names)}
-        self.r_prev = False
-        self.syn: dict[str, np.ndarray] = {}
-        self.weight_changes = 0
         self.spike_counts = np.zeros(len(self.names), dtype=np.int64)
-        self.allowed = {n: np.zeros(schedule.n_phases, dtype=bool) for n in self.names}
-        for n in self.names:
-            self.allowed[n][list(schedule.active_phases.get(n, ()))] = True
+        self.syn: dict[str, np.ndarray] = {
+            g.store: np.zeros(self.width[g.posts[0]], dtype=arith.dtype) for g in self.plastic
+        }
+        self._build_kernel_arrays(schedule)
+
+    def _build_kernel_arrays(self, schedule: Schedule) -> None:
+        """The layer as `lava_backprop.circuit_kernel.layer_step` reads it."""
+        i64, names = np.int64, self.names
+        ends = np.cumsum([self.width[n] for n in names])
+        self.slices = {n: slice(int(e - self.width[n]), int(e)) for n, e in zip(names, ends, strict=True)}
+        pops = np.array([[s.start, s.stop, self.refractory[n]] for n, s in self.slices.items()], dtype=i64)
+        allowed = np.zeros((len(names), schedule.n_phases), dtype=bool)
+        for i, n in enumerate(names):
+            allowed[i, list(schedule.active_phases.get(n, ()))] = True
+        relays = np.array([[self.index[r.src], self.index[r.dst], r.weight, r.delay] for r in self.relays], dtype=i64)
+        inputs = self.inputs
+        size = self.width | {stream: self.width[pop] for pop, stream in self.drives}  # a stream drives 1:1
+        at = np.concatenate([[0], np.cumsum([size[n] for n in inputs])]).astype(i64)
+        self.in_slices = [(n, slice(int(at[k]), int(at[k + 1]))) for k, n in enumerate(inputs)]
+        drives = np.array([[self.index[p], at[inputs.index(stream)]] for p, stream in self.drives], dtype=i64)
+        groups = np.array(
+            [[k, at[inputs.index(g.pre)], self.width[g.pre], len(g.posts)] for k, g in enumerate(self.plastic)],
+            dtype=i64,
+        )
+        posts = np.zeros((len(self.plastic), max((len(g.posts) for g in self.plastic), default=1)), dtype=i64)
+        for k, g in enumerate(self.plastic):
+            posts[k, : len(g.posts)] = [self.index[p] for p in g.posts]
+        pot = np.zeros(schedule.n_phases, dtype=bool)
+        pot[list(schedule.potentiation_gates)] = True
+        self._layout = (
+            pops,
+            self.gate_matrix,
+            allowed,
+            relays.reshape(-1, 4),
+            drives.reshape(-1, 2),
+            groups.reshape(-1, 4),
+            posts,
+            pot,
+        )
+        lim = 1 << (self.arith.v_bits - 1) if self.arith.v_bits else 1 << 62
+        c = CIRCUIT
+        learns = int(schedule.learns)
+        self._consts = np.array(
+            [c.theta, c.bias, -lim, lim - 1, learns, self.arith.weight(c.relay), c.dw, c.w_min, c.w_max, REFRACTORY],
+            dtype=i64,
+        )
+        width, n_groups = int(ends[-1]), len(self.plastic)
+        max_pre = max((self.width[g.pre] for g in self.plastic), default=1)
+        self._state = np.zeros(4, dtype=i64)
+        self._scratch = (
+            np.zeros(len(names), dtype=bool),
+            np.zeros(len(names), dtype=self.arith.dtype),
+            np.zeros((max(n_groups, 1), max_pre), dtype=i64),
+            np.zeros(max(self.width[n] for n in names), dtype=i64),
+            np.zeros(max(n_groups, 1), dtype=i64),
+        )
+        self.hist = np.zeros((self.depth, width), dtype=bool)
+        self._refr = np.zeros(width, dtype=np.int8)
+        self._current = np.zeros(width, dtype=self.arith.dtype)
+        self._spikes = np.zeros(width, dtype=bool)
+        self._inbuf = np.zeros(int(at[-1]), dtype=self.arith.dtype)  # as the ports deliver spikes: no cast
+        self._gates = np.zeros(schedule.n_phases, dtype=i64)
+        self._syn = kernel_tuple(list(self.syn.values()), np.zeros(0, dtype=self.arith.dtype))
+        self._stores = None
 
     @property
     def inputs(self) -> list[str]:
         """Populations and source streams this layer receives from other parts."""
         return sorted({g.pre for g in self.plastic} | {stream for _, stream in self.drives})
 
+    @property
+    def weight_changes(self) -> int:
+        """Plastic updates applied so far, all copies."""
+        return int(self._state[CHANGES])
+
+    def synaptic_input(self, name: str) -> np.ndarray:
+        """Input of population ``name`` in the last step, bias excluded (gates, relays, drives, plastic sums)."""
+        return self._current[self.slices[name]].astype(np.int64 if self.arith is FIXED else np.float64) - CIRCUIT.bias
+
     def last(self, name: str, lag: int = 0) -> np.ndarray:
         """Spikes of ``name`` emitted ``lag`` steps before the previous step."""
-        return self.hist[name][(self.ptr - lag) % self.depth]
+        return self.hist[(self._state[PTR] - lag) % self.depth, self.slices[name]]
 
     def step(self, gates: np.ndarray, ext: dict, stores: dict) -> dict[str, np.ndarray]:
         """Advance one step; return this step's spikes of every population.
@@ -272,77 +331,67 @@ class GroupCore:
         stores : dict of str to ndarray
             The plastic stores onto this layer, (post, pre); updated in place.
         """
-        dt = self.arith.dtype
-        offsets = self.gate_matrix @ np.asarray(gates, dtype=np.int64) + CIRCUIT.bias
-        current = {}  # synaptic input of the populations that received any; the others cannot fire
+        spikes = self.advance(gates, ext, stores).copy()
+        return {n: spikes[part] for n, part in self.slices.items()}
 
-        def add(pop: str, value) -> None:
-            if pop not in current:
-                current[pop] = np.full(self.width[pop], offsets[self.index[pop]], dtype=dt)
-            current[pop] += value
+    def advance(self, gates: np.ndarray, ext: dict, stores: dict) -> np.ndarray:
+        """`step`, returning the whole layer's spikes, populations side by side (`slices`).
 
-        for r in self.relays:
-            src = self.last(r.src, r.delay)
-            if src.any():
-                add(r.dst, r.weight * src)
-        for pop, stream in self.drives:
-            drive = np.asarray(ext[stream], dtype=bool)
-            if drive.any():
-                add(pop, self.drive_weight * drive)
-        pre_idx = {}
-        for g in self.plastic:
-            idx = pre_idx[g.pre] = np.flatnonzero(ext[g.pre])
-            w = stores[g.store]
-            syn = w[:, idx].sum(axis=1, dtype=dt) if idx.size else np.zeros(w.shape[0], dtype=dt)
-            self.syn[g.store] = syn
-            if idx.size:
-                for post in g.posts:
-                    add(post, syn)
-        if self.schedule.learns:
-            self._learn(pre_idx, stores)
-        spikes = {}
-        phase = int(np.argmax(gates))
-        for n in self.names:
-            if n in current:
-                s = self.arith.clamp(current[n]) > CIRCUIT.theta
-            else:  # no input: the bar is at least theta - 1024 + 1024 > 0, nothing fires
-                s = self.silent[n]
-            if self.refractory[n]:
-                if self.refr_on[n]:
-                    s = s & (self.refr[n] == 0)
-                    self.refr[n] = np.where(s, REFRACTORY - 1, np.maximum(self.refr[n] - 1, 0)).astype(np.int8)
-                elif n in current:
-                    self.refr[n] = (s * (REFRACTORY - 1)).astype(np.int8)
-                self.refr_on[n] = bool(self.refr[n].any())
-            if n in current and s.any() and not self.allowed[n][phase]:
-                bound = CIRCUIT.theta - offsets[self.index[n]]
-                raise CircuitError(
-                    f"{n} fired in phase {phase}, where it must stay silent: its synaptic input exceeded "
-                    f"{bound}, the most a closed population there tolerates, so the circuit no longer computes "
-                    "nBP exactly"
-                )
-            spikes[n] = s
-        self.spike_counts += [np.count_nonzero(spikes[n]) if n in current else 0 for n in self.names]
-        self.ptr = (self.ptr + 1) % self.depth
-        for n in self.names:
-            self.hist[n][self.ptr] = spikes[n]
-        self.r_prev = bool(np.any(np.asarray(gates, dtype=bool) & self.pot_mask))
-        return spikes
+        The array is the core's own and the next step overwrites it.
+        """
+        self._gates[:] = gates
+        for name, part in self.in_slices:
+            self._inbuf[part] = ext[name]
+        code = layer_step(
+            self._gates,
+            self._inbuf,
+            self._store_list(stores),
+            self._syn,
+            self._layout,
+            self._consts,
+            self._state,
+            self.spike_counts,
+            self._scratch,
+            self.hist,
+            self._refr,
+            self._current,
+            self._spikes,
+        )
+        if code:
+            self._raise(code)
+        return self._spikes
 
-    def _learn(self, pre_idx: dict, stores: dict) -> None:
-        """Apply the coincidences of the previous step, with that step's sign."""
-        step = CIRCUIT.dw if self.r_prev else -CIRCUIT.dw
-        for g in self.plastic:
-            idx = pre_idx[g.pre]
-            if not idx.size:
-                continue
-            post = self.last(g.posts[0])
-            for other in g.posts[1:]:
-                if not np.array_equal(self.last(other), post):
-                    raise CircuitError(
-                        f"{other} and {g.posts[0]} fired differently together with {g.pre}: "
-                        f"the copies of {g.store} would diverge"
-                    )
-            post_idx = np.flatnonzero(post)
-            self.weight_changes += len(g.posts) * post_idx.size * idx.size
-            bump(stores[g.store], post_idx, idx, step)
+    def _store_list(self, stores: dict):
+        """The stores as the kernel takes them, rebuilt only when a store is another array than before."""
+        now = [stores[g.store] for g in self.plastic]
+        if self._stores is None or any(a is not b for a, b in zip(now, self._stores_seen, strict=True)):
+            if len({a.dtype for a in now}) > 1:
+                raise ValueError(f"the stores onto one layer must share a dtype, got {[a.dtype for a in now]}")
+            self._stores, self._stores_seen = kernel_tuple(now), now
+        return self._stores
+
+    def _raise(self, code: int) -> None:
+        detail = int(self._state[ERR])
+        if code == COPIES_DIVERGED:
+            g = self.plastic[detail]
+            raise CircuitError(
+                f"{g.posts[1]} and {g.posts[0]} fired differently together with {g.pre}: "
+                f"the copies of {g.store} would diverge"
+            )
+        n = self.names[detail]
+        phase = int(np.argmax(self._gates))
+        bound = CIRCUIT.theta - (self.gate_matrix[detail] @ self._gates + CIRCUIT.bias)
+        raise CircuitError(
+            f"{n} fired in phase {phase}, where it must stay silent: its synaptic input exceeded "
+            f"{bound}, the most a closed population there tolerates, so the circuit no longer computes "
+            "nBP exactly"
+        )
+
+
+def kernel_tuple(arrays, empty_as=None):
+    """``arrays`` (not copies) as a tuple for a compiled kernel; one ``empty_as`` (int32 matrix) if there are none.
+
+    A tuple of arrays is a native numba type whose compiled code is cached on
+    disk; the kernel never reads the placeholder.
+    """
+    return tuple(arrays) if arrays else (np.zeros((0, 0), dtype=np.int32) if empty_as is None else empty_as,)

@@ -81,9 +81,9 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
 
     Parameters
     ----------
-    wt : numba.typed.List of int16 ndarray
+    wt : tuple of int16 ndarray
         ``W_l^T`` of shape ``(n_{l-1}, n_l)`` for ``l = 1 .. L+1``.
-    pt, mt : numba.typed.List of int16 ndarray
+    pt, mt : tuple of int16 ndarray
         ``P_l^T``, ``M_l^T`` of shape ``(n_l, n_{l-1})`` at index ``l - 1``;
         index 0 holds a placeholder (there is no ``P_1``).
     X : uint8 ndarray, shape (n, n_0)

@@ -19,9 +19,11 @@ import atexit
 import logging
 import weakref
 
+from lava_backprop.circuit import FIXED, FLOAT
 from lava_backprop.engine import Engine, check_spikes, check_targets
 from lava_backprop.errors import EngineError, HardwareError
 from lava_backprop.runtime import LavaCircuit
+from lava_backprop.simulation import warm_up
 from lava_backprop.weights import check_stores
 
 __all__ = ["LavaFixedEngine", "LavaFloatEngine", "Loihi2SimEngine", "Loihi2Engine", "require_loihi2", "record_raster"]
@@ -74,6 +76,8 @@ class _LavaEngine(Engine):
         if current is not None and current.alive:
             return current
         capacity = self.chunk if kind == "training" else self.predict_chunk
+        if not self.builtins:  # Lava forks the workers from this process: they inherit the compiled layer step
+            warm_up(FLOAT if self.tag == FLOAT.tag else FIXED)
         circuit = LavaCircuit(
             kind,
             self._stores,

@@ -18,7 +18,6 @@ and 11. This module imports no Lava.
 """
 
 import numpy as np
-from numba.typed import List
 
 from lava_backprop.engine import Engine
 from lava_backprop.kernel import STORE_DTYPE, train_samples
@@ -117,12 +116,9 @@ class ReferenceEngine(Engine):
         return o, z
 
 
-def _stores_list(stores):
-    """The kernel's list of C-contiguous `STORE_DTYPE` copies of ``stores``."""
-    out = List()
-    for w in stores:
-        out.append(np.ascontiguousarray(w, dtype=STORE_DTYPE))
-    return out
+def _stores_list(stores) -> tuple:
+    """The kernel's tuple of C-contiguous `STORE_DTYPE` copies of ``stores``."""
+    return tuple(np.ascontiguousarray(w, dtype=STORE_DTYPE) for w in stores)
 
 
 class DenseEngine(Engine):

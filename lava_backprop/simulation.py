@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lava_backprop.circuit import FIXED, Arithmetic, GroupCore, SampleClock, SourceCore, chain_step, kick
-from lava_backprop.schedule import Schedule
+from lava_backprop.schedule import Schedule, training_schedule
 
-__all__ = ["Trace", "simulate"]
+__all__ = ["Trace", "simulate", "warm_up"]
 
 
 @dataclass
@@ -110,3 +110,19 @@ def simulate(
     spikes = {name: int(c) for core in layers.values() for name, c in zip(core.names, core.spike_counts, strict=True)}
     changes = sum(core.weight_changes for core in layers.values())
     return Trace(o=o, z=z, spikes=spikes, weight_changes=changes, raster=history)
+
+
+def warm_up(arith: Arithmetic = FIXED) -> None:
+    """Run a tiny training circuit for one sample, so that this process holds the compiled layer step.
+
+    Lava forks its workers from the process that starts a network: after this
+    they inherit the loaded code for ``arith`` (stores of ``arith.dtype``, as
+    the Lava models keep them) instead of each loading it from numba's cache.
+    """
+    stores = {
+        "w1": np.zeros((3, 4), dtype=arith.dtype),
+        "w2": np.zeros((2, 3), dtype=arith.dtype),
+        "w2t_pos": np.zeros((3, 2), dtype=arith.dtype),
+        "w2t_neg": np.zeros((3, 2), dtype=arith.dtype),
+    }
+    simulate(training_schedule(1), stores, np.ones((1, 4), dtype=np.uint8), np.eye(2, dtype=np.uint8)[:1], arith)

@@ -12,7 +12,7 @@ from nbp_testing import (
 )
 
 import lava_backprop as lb
-from lava_backprop.circuit import FIXED, FLOAT, chain_step, kick
+from lava_backprop.circuit import FIXED, FLOAT, GroupCore, chain_step, kick
 from lava_backprop.errors import CircuitError
 from lava_backprop.params import mantissa_exponent
 from lava_backprop.reference import forward
@@ -95,6 +95,48 @@ def test_overdriven_closed_population_is_an_error():
     X = np.ones((2, 70), dtype=np.uint8)
     with pytest.raises(CircuitError, match="h fired in phase 8.*exceeded 17344"):
         simulate(TRAINING, stores_of(w1, w2), X, np.eye(2, dtype=np.uint8))
+
+
+def hidden_core(n):
+    """The hidden layer of an n-n-10 training circuit, its stores, and all of its inputs spiking."""
+    w1, w2 = lb.glorot_init(lb.NetworkSize(n, n, 10), seed=0)
+    stores = stores_of(w1, w2)
+    core = GroupCore(TRAINING, "hidden", lb.NetworkSize(n, n, 10).layers, FIXED)
+    ext = {name: np.ones(n if name in ("x", "h") else 10, dtype=np.int32) for name in core.inputs}
+    return core, stores, ext
+
+
+def test_copies_of_a_store_that_would_diverge_are_an_error():
+    core, stores, ext = hidden_core(12)
+    copies = [p for g in core.plastic for p in g.posts if len(g.posts) > 1]
+    core.last(copies[0])[3] = True  # the first copy's post fired in the previous step, the others not
+    gates = np.zeros(TRAINING.n_phases, dtype=np.int32)
+    with pytest.raises(CircuitError, match=f"{copies[1]} and {copies[0]} fired differently.*would diverge"):
+        core.step(gates, ext, stores)
+
+
+def test_a_layer_step_allocates_no_arrays():
+    """Every buffer of a 12 000-neuron layer is the core's own: a step's peak memory stays far below one such array.
+
+    (A temporary the width of the layer takes at least 12 000 bytes; the
+    Python objects of a call take a few thousand.)
+    """
+    import tracemalloc
+
+    core, stores, ext = hidden_core(2000)
+    gates = np.zeros(TRAINING.n_phases, dtype=np.int32)  # closed: every pre fires, no population may
+    core.advance(gates, ext, stores)  # loads the compiled step
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(20):
+            spikes = core.advance(gates, ext, stores)
+        grown = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert spikes.size == 12_000 and not spikes.any()
+    assert all(np.array_equal(core.syn[g.store], stores[g.store].sum(axis=1)) for g in core.plastic)
+    assert grown < 8000, f"a step allocated {grown} bytes"
 
 
 def test_every_fixed_weight_is_an_8_bit_mantissa_times_a_power_of_two():

@@ -64,7 +64,8 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         layer = sched.layers[p["index"]]
         self.core = GroupCore(sched, layer, NetworkSize(p["sizes"]).layers, self.arith)
         slices = {name: sl for lay in sched.layers for name, sl in layer_slices(sched, lay, p["sizes"]).items()}
-        self.own = [slices[name] for name in self.core.names]
+        if any(slices[name] != part for name, part in self.core.slices.items()):
+            raise ValueError(f"layer {layer!r}: the core's populations are not in the order of s_out")
         self.in_ports = input_ports(sched, layer)
         self.receive_from = sorted(set(self.in_ports.values()))
         # what each input is: a stream is the whole port, a population its part of its layer's vector
@@ -77,13 +78,11 @@ class AbstractPyLayerModel(AbstractPyStepModel):
         gates = self.s_in_gate.recv()
         received = {port: getattr(self, port).recv() for port in self.receive_from}
         ext = {name: received[port][part] for name, (port, part) in self.taken.items()}
-        stores = {store: getattr(self, var) for store, var in self.store_vars.items()}
-        spikes = self.core.step(gates, ext, stores)
+        spikes = self.core.advance(gates, ext, {store: getattr(self, var) for store, var in self.store_vars.items()})
         self.spike_counts[:] = self.core.spike_counts
         self.weight_changes[0] = self.core.weight_changes
         self._after(gates, spikes)
-        for name, part in zip(self.core.names, self.own, strict=True):
-            self.emitted[part] = spikes[name]
+        self.emitted[:] = spikes  # the core keeps the populations in the order of s_out
 
-    def _after(self, gates: np.ndarray, spikes: dict) -> None:
-        """Hook for read-outs; called with this step's gate input and spikes."""
+    def _after(self, gates: np.ndarray, spikes: np.ndarray) -> None:
+        """Hook for read-outs; called with this step's gate input and the layer's spikes."""

@@ -29,24 +29,13 @@ class AbstractPyOutputLayerModel(AbstractPyLayerModel):
         super().__init__(proc_params)
         self.recorder = Recorder(self.schedule.record_gate, proc_params["capacity"])
         self.read = f"w{proc_params['index']}"
-        core, o = self.core, output_population(self.schedule)
-        self.o_gates = core.gate_matrix[core.index[o]]
-        self.o_relays = [r for r in core.relays if r.dst == o]
-        self.o_stores = [g.store for g in core.plastic if o in g.posts]
-        self.o_relay_in = 0
-
-    def _step(self) -> None:
-        # o's relay input of this step, taken before the core moves its spike history on
-        self.o_relay_in = sum(r.weight * self.core.last(r.src, r.delay).astype(np.int64) for r in self.o_relays)
-        super()._step()
+        self.o = output_population(self.schedule)
 
     def _after(self, gates, spikes) -> None:
-        total = self.o_gates @ np.asarray(gates, dtype=np.int64) + self.o_relay_in
-        total = total + sum(self.core.syn[store] for store in self.o_stores)
-        self.o_u[:] = current_of(total, fixed=self.arith is FIXED)
+        self.o_u[:] = current_of(self.core.synaptic_input(self.o), fixed=self.arith is FIXED)
         row = self.recorder.row(gates)
         if row is not None:
-            self.o_rec[row] = spikes["o"]
+            self.o_rec[row] = spikes[self.core.slices[self.o]]
             self.z_rec[row] = self.core.syn[self.read]
 
 
