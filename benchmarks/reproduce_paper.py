@@ -110,7 +110,13 @@ def markdown(results: dict, figure: str, epochs: int) -> str:
                 f"| {100 * r['final_mean']:.2f} ± {100 * r['final_sd']:.2f} | {paper} | {seeds} |"
             )
         lines.append("")
-    lines += [f"![test accuracy per epoch]({figure})", ""]
+    lines += [
+        f"![test accuracy per epoch]({figure})",
+        "",
+        "Test accuracy per epoch: the mean over the seeds, the band between the lowest and the",
+        "highest seed, the paper's figures dotted.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -138,7 +144,9 @@ def main(argv=None):
     plot(results, figure)
     out.write_text(markdown(results, str(figure.relative_to(out.parent)), args.epochs))
     summary = {d: {m: {k: v for k, v in r[m].items() if k != "curves"} for m in METRICS} for d, r in results.items()}
-    out.with_suffix(".json").write_text(json.dumps({"epochs": args.epochs, "seconds": seconds} | summary, indent=2))
+    out.with_suffix(".json").write_text(
+        json.dumps({"epochs": args.epochs, "seconds_of_this_call": seconds} | summary, indent=2)
+    )
     for dataset, res in results.items():
         z, o = res["argmax_z"], res["argmax_o"]
         print(
