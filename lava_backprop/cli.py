@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         help="hidden layer sizes, comma-separated, input side first (default 400; 400,400: two hidden layers)",
     )
     train.add_argument("--seed", type=_non_negative, default=0)
+    train.add_argument(
+        "--per-class",
+        type=_positive,
+        default=1,
+        help="output neurons per class (population read-out; a class scores the sum of its neurons)",
+    )
     train.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
     mode = train.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -164,6 +170,7 @@ def _cmd_train(args) -> int:
         data_dir=args.data_dir,
         progress=not args.no_progress,
         on_epoch=_print_epoch,
+        per_class=args.per_class,
     )
     if not history:
         print(f"{args.out} has no finished epoch")

@@ -56,7 +56,11 @@ def make_engine(name: str, weights, transposed=None, *legacy, **options) -> "Eng
         ``(P_l, M_l)`` for ``l = 2 .. L+1``, shape (n_{l-1}, n_l); defaults
         ``P_l = W_l^T`` and ``M_l = clip(-W_l^T, -256, 254)``.
     **options
-        Passed to the engine's constructor.
+        Passed to the engine's constructor, except ``per_class``: output
+        neurons per class (population read-out, default 1). The output layer
+        holds ``n_out / per_class`` classes side by side, ``per_class``
+        neurons each; a label trains its class's neurons to fire, the rule
+        unchanged (`Engine.per_class`).
 
     Notes
     -----
@@ -81,9 +85,25 @@ def make_engine(name: str, weights, transposed=None, *legacy, **options) -> "Eng
         weights, transposed = [weights, transposed], [(given.get("w2t_pos"), given.get("w2t_neg"))]
     elif legacy:
         raise TypeError("make_engine(name, weights, transposed=None, **options) takes no more positional arguments")
+    per_class = options.pop("per_class", 1)
     module_name, cls_name = ENGINES[name].split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls(weights, transposed, **options)
+    engine = cls(weights, transposed, **options)
+    try:
+        engine.per_class = check_per_class(per_class, engine.size.n_out)
+    except ValueError:
+        engine.close()
+        raise
+    return engine
+
+
+def check_per_class(per_class, n_out: int) -> int:
+    """``per_class`` as an int that divides ``n_out``, or ValueError."""
+    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    if n_out % per_class:
+        raise ValueError(f"per_class={per_class} does not divide the {n_out} output neurons into classes")
+    return int(per_class)
 
 
 def check_spikes(X, n_in: int, name: str = "X") -> np.ndarray:
@@ -112,40 +132,44 @@ def check_spikes(X, n_in: int, name: str = "X") -> np.ndarray:
     return arr.astype(np.uint8)
 
 
-def check_targets(T, n_samples: int, n_out: int) -> np.ndarray:
-    """Validate targets and return them one-hot as uint8 of shape (n, n_out).
+def check_targets(T, n_samples: int, n_out: int, per_class: int = 1) -> np.ndarray:
+    """Validate targets and return them as uint8 of shape (n, n_out): the class's ``per_class`` neurons set.
 
-    ``T`` is either one-hot of shape (n, n_out) or integer labels of shape (n,)
-    in ``[0, n_out)``.
+    ``T`` is either such a matrix (one-hot when ``per_class`` is 1) or
+    integer labels of shape (n,) in ``[0, n_out / per_class)``.
 
     Raises
     ------
     ShapeError
         If ``T`` does not have n_samples rows or the right width.
     LabelError
-        If a label is out of range or a row is not one-hot.
+        If a label is out of range or a row does not name one class.
     """
     arr = np.asarray(T)
+    n_classes = n_out // per_class
     if arr.ndim == 1:
         if arr.shape[0] != n_samples:
             raise ShapeError(f"T has {arr.shape[0]} labels for {n_samples} samples")
         if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
             raise LabelError(f"labels must be integers, got dtype {arr.dtype}")
-        bad = (arr < 0) | (arr >= n_out)
+        bad = (arr < 0) | (arr >= n_classes)
         if bad.any():
             i = int(np.argmax(bad))
-            raise LabelError(f"labels must lie in [0, {n_out}); label {arr[i]} at sample {i} does not")
-        onehot = np.zeros((n_samples, n_out), dtype=np.uint8)
+            raise LabelError(f"labels must lie in [0, {n_classes}); label {arr[i]} at sample {i} does not")
+        onehot = np.zeros((n_samples, n_classes), dtype=np.uint8)
         onehot[np.arange(n_samples), arr] = 1
-        return onehot
+        return np.repeat(onehot, per_class, axis=1)
     if arr.ndim != 2 or arr.shape != (n_samples, n_out):
         raise ShapeError(f"T must have shape ({n_samples}, {n_out}) or ({n_samples},), got {arr.shape}")
-    onehot = check_spikes(arr, n_out, name="T")
-    rows = onehot.sum(axis=1)
-    if (rows != 1).any():
-        i = int(np.argmax(rows != 1))
-        raise LabelError(f"T must be one-hot; row {i} has {int(rows[i])} ones")
-    return onehot
+    targets = check_spikes(arr, n_out, name="T")
+    blocks = targets.reshape(n_samples, n_classes, per_class)
+    whole = blocks.all(axis=2)
+    wrong = (whole.sum(axis=1) != 1) | (blocks.sum(axis=(1, 2)) != per_class)
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        what = "one-hot" if per_class == 1 else f"one class's {per_class} neurons set"
+        raise LabelError(f"T must be {what}; row {i} has {int(targets[i].sum())} ones")
+    return targets
 
 
 class Engine(abc.ABC):
@@ -175,6 +199,8 @@ class Engine(abc.ABC):
     """
 
     name: str = ""
+    #: Output neurons per class (population read-out); set by `make_engine`.
+    per_class: int = 1
 
     def __init__(self, weights, transposed=None):
         self.size, stores = check_stores(weights, transposed)
@@ -203,7 +229,7 @@ class Engine(abc.ABC):
         Parameters
         ----------
         X : array_like of 0/1, shape (n, n_in)
-        T : array_like, shape (n, n_out) one-hot, or (n,) integer labels
+        T : array_like, shape (n, n_out): one class's `per_class` neurons set (one-hot), or (n,) class labels
 
         Returns
         -------
@@ -214,7 +240,7 @@ class Engine(abc.ABC):
         """
         self._check_open()
         X = check_spikes(X, self.size.n_in)
-        T = check_targets(T, X.shape[0], self.size.n_out)
+        T = check_targets(T, X.shape[0], self.size.n_out, self.per_class)
         return self._train(X, T)
 
     def predict(self, X) -> tuple[np.ndarray, np.ndarray]:

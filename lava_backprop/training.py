@@ -28,7 +28,7 @@ from lava_backprop.checkpoint import (
     save_checkpoint,
 )
 from lava_backprop.data import load_dataset
-from lava_backprop.engine import make_engine
+from lava_backprop.engine import check_per_class, make_engine
 from lava_backprop.errors import CheckpointError, RunInterrupted, ShapeError
 from lava_backprop.metrics import classification_metrics
 from lava_backprop.params import NetworkSize
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 2000
 
 # Keys that must match for --resume to continue the same run.
-_RUN_KEYS = ("dataset", "hidden", "seed", "samples")
+_RUN_KEYS = ("dataset", "hidden", "seed", "samples", "per_class")
 
 
 def hidden_sizes(hidden) -> tuple[int, ...]:
@@ -61,12 +61,13 @@ def hidden_sizes(hidden) -> tuple[int, ...]:
     return tuple(int(v) for v in sizes)
 
 
-def _subset(ds, n):
+def _subset(ds, n, per_class: int = 1):
+    """The first ``n`` images and their targets, each class's one-hot bit repeated ``per_class`` times."""
     if n is None:
-        return ds.X, ds.T
+        n = len(ds)
     if not 1 <= n <= len(ds):
         raise ValueError(f"samples must be in [1, {len(ds)}] for {ds.name} {ds.split}, got {n}")
-    return ds.X[:n], ds.T[:n]
+    return ds.X[:n], np.repeat(ds.T[:n], per_class, axis=1)
 
 
 def _prepare_dir(out: Path, resume: bool, overwrite: bool) -> None:
@@ -99,6 +100,7 @@ def train_run(
     data_dir=None,
     progress: bool = True,
     on_epoch=None,
+    per_class: int = 1,
 ) -> list[dict]:
     """Train nBP for ``epochs`` epochs (in total, when resuming) into ``out``.
 
@@ -129,6 +131,9 @@ def train_run(
         Show tqdm progress bars.
     on_epoch : callable, optional
         Called with each new ``metrics.json`` entry once it is saved.
+    per_class : int
+        Output neurons per class (population read-out): the output layer has
+        ``n_classes * per_class`` neurons; see `lava_backprop.make_engine`.
 
     Returns
     -------
@@ -140,11 +145,12 @@ def train_run(
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     hidden = hidden_sizes(hidden)
     config = {"dataset": dataset, "hidden": list(hidden), "seed": seed, "samples": samples, "engine": engine}
+    config["per_class"] = per_class = check_per_class(per_class, per_class)
     train = load_dataset(dataset, "train", data_dir)
     test = load_dataset(dataset, "test", data_dir)
-    X_train, T_train = _subset(train, samples)
-    X_test, T_test = _subset(test, test_samples)
-    size = NetworkSize(train.n_inputs, *hidden, train.n_classes)
+    X_train, T_train = _subset(train, samples, per_class)
+    X_test, T_test = _subset(test, test_samples, per_class)
+    size = NetworkSize(train.n_inputs, *hidden, train.n_classes * per_class)
     if engine == "loihi2":  # before the run directory is touched
         from lava_backprop.lava_engine import require_loihi2
 
@@ -161,6 +167,7 @@ def _start(out: Path, config: dict, size: NetworkSize, resume: bool):
     if (out / "config.json").exists() and resume:
         saved = read_json(out / "config.json")
         saved = saved | {"hidden": saved["hidden"] if isinstance(saved.get("hidden"), list) else [saved.get("hidden")]}
+        saved.setdefault("per_class", 1)  # runs saved before population read-outs
         mismatch = {k: (saved.get(k), config[k]) for k in _RUN_KEYS if saved.get(k) != config[k]}
         if mismatch:
             raise CheckpointError(f"cannot resume {out}: settings differ from the saved run (saved, asked): {mismatch}")
@@ -182,14 +189,14 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
     atomic_write_json(out / "config.json", config | {"size": str(size)})
     engine, epoch = config["engine"], start
     try:
-        with make_engine(engine, stores) as eng:
+        with make_engine(engine, stores, per_class=config["per_class"]) as eng:
             for epoch in range(start + 1, epochs + 1):
                 order = rng.permutation(X_train.shape[0])
                 tic = time.perf_counter()
                 o, z = _train_epoch(eng, X_train[order], T_train[order], f"epoch {epoch}/{epochs}", progress)
                 seconds = time.perf_counter() - tic
-                train_m = classification_metrics(o, z, T_train[order])
-                test_m = classification_metrics(*eng.predict(X_test), T_test)
+                train_m = classification_metrics(o, z, T_train[order], eng.per_class)
+                test_m = classification_metrics(*eng.predict(X_test), T_test, eng.per_class)
                 stores = eng.weights()
                 save_checkpoint(out, epoch, stores, rng.bit_generator.state, config)
                 history.append(
@@ -266,8 +273,9 @@ def evaluate_checkpoint(
     """
     ckpt = load_checkpoint(checkpoint)
     dataset = dataset or ckpt.config.get("dataset")
+    per_class = ckpt.config.get("per_class", 1)
     ds = load_dataset(dataset, split, data_dir)
-    X, T = _subset(ds, samples)
-    with make_engine(engine, ckpt.stores) as eng:
-        metrics = classification_metrics(*eng.predict(X), T)
+    X, T = _subset(ds, samples, per_class)
+    with make_engine(engine, ckpt.stores, per_class=per_class) as eng:
+        metrics = classification_metrics(*eng.predict(X), T, per_class)
     return metrics | {"checkpoint": str(ckpt.path), "epoch": ckpt.epoch, "dataset": dataset, "split": split}

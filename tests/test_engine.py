@@ -180,3 +180,23 @@ def test_the_two_matrix_form_takes_at_most_four_matrices():
 def test_float_weights_with_integer_values_are_accepted():
     with lb.make_engine("reference", W1.astype(float) + 2.0, W2.astype(np.float32)) as e:
         assert (e.weights()["w1"] == 2).all()
+
+
+def test_population_targets_and_their_errors():
+    """per_class output neurons per class: labels set a class's block, matrices must set exactly one block."""
+    w = lb.glorot_init(lb.NetworkSize(6, 4, 6), seed=0)
+    with lb.make_engine("reference", w, per_class=3) as engine:
+        assert engine.per_class == 3
+        X = np.ones((2, 6), dtype=np.uint8)
+        o, z = engine.train(X, np.array([1, 0]))
+        assert o.shape == z.shape == (2, 6)
+        engine.train(X, [[0, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0]])
+        for bad, what in (([[1, 0, 0, 0, 0, 0]] * 2, "row 0 has 1 ones"), ([[1, 1, 1, 1, 1, 1]] * 2, "has 6 ones")):
+            with pytest.raises(lb.LabelError, match=what):
+                engine.train(X, bad)
+        with pytest.raises(lb.LabelError, match=r"\[0, 2\); label 2"):
+            engine.train(X, np.array([0, 2]))
+    with pytest.raises(ValueError, match="per_class=4 does not divide the 6 output neurons"):
+        lb.make_engine("reference", w, per_class=4)
+    with pytest.raises(ValueError, match="positive integer"):
+        lb.make_engine("reference", w, per_class=0)

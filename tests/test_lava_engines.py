@@ -17,6 +17,7 @@ from nbp_testing import (
 
 import lava_backprop as lb
 from lava_backprop.errors import EngineError
+from lava_backprop.weights import check_stores
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -178,3 +179,23 @@ def test_closing_a_network_that_never_ran_does_not_hang():
     assert not circuit.ran
     engine.close()
     assert not circuit.alive and not os.path.exists(circuit.path)
+
+
+def test_population_read_out_trains_in_lava_like_the_reference():
+    """Three classes of four output neurons: the Lava circuit learns the repeated targets bit for bit."""
+    rng = np.random.default_rng(9)
+    weights = lb.glorot_init(lb.NetworkSize(20, 12, 12), seed=rng)
+    X = (rng.random((60, 20)) < 0.3).astype(np.uint8)
+    y = rng.integers(0, 3, 60)
+    with (
+        lb.make_engine("reference", weights, per_class=4) as ref,
+        lb.make_engine("lava-fixed", weights, per_class=4, chunk=30) as lava,
+    ):
+        for got, want in zip(lava.train(X, y), ref.train(X, y), strict=True):
+            np.testing.assert_array_equal(got, want)
+        start = check_stores(weights)[1]
+        changed = 0
+        for key, value in ref.weights().items():
+            np.testing.assert_array_equal(lava.weights()[key], value)
+            changed += int((value != start[key]).sum())
+    assert changed > 0

@@ -24,3 +24,15 @@ def test_metrics_by_hand():
 def test_metrics_reject_mismatched_shapes():
     with pytest.raises(ValueError, match="share one 2-D shape"):
         classification_metrics(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((3, 3)))
+
+
+def test_population_read_out_scores_the_sum_of_a_class_neurons():
+    """Two classes of three neurons: argmax over the class sums, exact match and mse over the neurons."""
+    T = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]])
+    o = np.array([[1, 1, 0, 1, 0, 0], [1, 1, 0, 0, 0, 1]])  # class sums 2:1 (right), 2:1 (wrong)
+    z = np.array([[5, -9, 0, 3, 3, 3], [0, 0, 1, 0, 0, 2]])  # class sums -4:9 (wrong), 1:2 (right)
+    m = classification_metrics(o, z, T, per_class=3)
+    assert (m["argmax_o"], m["argmax_z"], m["exact_match"]) == (0.5, 0.5, 0.0)
+    assert m["mse"] == pytest.approx(6 / 12)
+    with pytest.raises(ValueError, match="does not divide"):
+        classification_metrics(o, z, T, per_class=4)

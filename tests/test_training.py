@@ -225,3 +225,15 @@ def test_bad_checkpoints(tmp_path):
 def test_bad_run_settings(tmp_path, data_root, kwargs):
     with pytest.raises(ValueError):
         train_run(tmp_path, data_dir=data_root, **(SMALL | {"epochs": 1} | kwargs))
+
+
+def test_population_read_out_run_saves_evaluates_and_resumes_only_alike(tmp_path, data_root):
+    small = SMALL | {"samples": 600, "test_samples": 300}
+    history = train_run(tmp_path, epochs=2, per_class=3, data_dir=data_root, **small)
+    ckpt = load_checkpoint(tmp_path / "checkpoints" / "epoch_002.npz")
+    assert ckpt.size.n_out == 30 and ckpt.config["per_class"] == 3
+    m = evaluate_checkpoint(tmp_path, samples=300, data_dir=data_root)
+    assert {k: m[k] for k in history[-1]["test"]} == history[-1]["test"]
+    assert m["argmax_z"] > 0.5
+    with pytest.raises(CheckpointError, match="per_class"):
+        train_run(tmp_path, epochs=3, resume=True, per_class=1, data_dir=data_root, **small)
