@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from lava_backprop import __version__
+from lava_backprop.config import RUN_KEYS, ConfigError, read_run_config
 from lava_backprop.data import ENCODINGS, SPLITS
 from lava_backprop.engine import available_engines, make_engine
 from lava_backprop.errors import LavaBackpropError, RunInterrupted
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", type=Path, help="dataset directory searched first")
 
     train = sub.add_parser("train", parents=[common], help="train a network, one checkpoint per epoch")
+    train.add_argument("--config", type=Path, help="run configuration (TOML; lava_backprop.config); flags override it")
     train.add_argument("--dataset", default="mnist20", choices=sorted(ENCODINGS))
     train.add_argument("--epochs", type=_positive, default=1, help="total epochs (including resumed ones)")
     train.add_argument("--samples", type=_positive, help="train on the first N training images only")
@@ -155,7 +157,22 @@ def _print_epoch(m: dict) -> None:
     tqdm.write(f"epoch {m['epoch']:3d}  test: {_pct(m['test'])}  ({m['samples_per_s']:.0f} samples/s)")
 
 
-def _cmd_train(args) -> int:
+def _with_config(args, argv) -> argparse.Namespace:
+    """``args`` with the settings of ``--config`` wherever no flag was given."""
+    if args.config is None:
+        return args
+    given = {a.split("=")[0] for a in argv if a.startswith("--")}
+    flags = {key: "--" + key.replace("_", "-") for key in RUN_KEYS}
+    settings = {k: v for k, v in read_run_config(args.config).items() if flags[k] not in given}
+    if "engine" in settings and settings["engine"] not in available_engines():
+        raise ConfigError(f"{args.config}: unknown engine {settings['engine']!r}; choose one of {available_engines()}")
+    if "dataset" in settings and settings["dataset"] not in ENCODINGS:
+        raise ConfigError(f"{args.config}: unknown dataset {settings['dataset']!r}; choose one of {sorted(ENCODINGS)}")
+    return argparse.Namespace(**(vars(args) | settings))
+
+
+def _cmd_train(args, argv=()) -> int:
+    args = _with_config(args, argv)
     history = train_run(
         args.out,
         dataset=args.dataset,
@@ -324,7 +341,7 @@ def main(argv=None) -> int:
         "chip-selftest": _cmd_chip_selftest,
     }
     try:
-        return commands[args.command](args)
+        return commands[args.command](args, argv) if args.command == "train" else commands[args.command](args)
     except RunInterrupted as err:
         print(f"lava-backprop {args.command}: {err}; continue with: {_resume_command(argv)}", file=sys.stderr)
         return 130

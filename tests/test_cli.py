@@ -164,3 +164,45 @@ def test_a_reader_that_goes_away_is_not_an_error():
         f"{exe} check-hw --sizes 20,12,10 --json | head -1", shell=True, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip() == "{" and "Traceback" not in result.stderr and "Broken pipe" not in result.stderr
+
+
+def test_a_run_configuration_file_and_flags_over_it(tmp_path, data_root, capsys):
+    out = tmp_path / "run"
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'dataset = "mnist20"\nhidden = [30]\nper_class = 2\nepochs = 3\nseed = 4\nsamples = 600\n'
+        f'test_samples = 200\nout = "{out}"\n'
+    )
+    assert main(["train", "--config", str(config), "--epochs", "1", "--data-dir", str(data_root), "--no-progress"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert {k: saved[k] for k in ("dataset", "hidden", "per_class", "seed", "samples")} == {
+        "dataset": "mnist20",
+        "hidden": [30],
+        "per_class": 2,
+        "seed": 4,
+        "samples": 600,
+    }
+    assert saved["size"] == "400-30-20"
+    assert [m["epoch"] for m in json.loads((out / "metrics.json").read_text())] == [1]  # the flag won
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("epochs = 2\nlearning_rate = 3\n", "unknown keys ['learning_rate']"),
+        ("epochs = 0\n", "epochs must be a positive integer, got 0"),
+        ('hidden = ["400"]\n', "hidden must be a positive integer or a non-empty list"),
+        ('engine = "gpu"\n', "unknown engine 'gpu'"),
+        ("epochs = \n", "is not valid TOML"),
+    ],
+)
+def test_bad_run_configurations_are_one_clear_line(tmp_path, text, message, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(config) in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+    assert main(["train", "--config", str(tmp_path / "missing.toml"), "--no-progress"]) == 2
+    assert "cannot read run configuration" in capsys.readouterr().err
