@@ -5,7 +5,7 @@ Trains 400-400-10 on MNIST20 and 784-400-10 on Fashion-MNIST (full 28x28,
 docs/ALGORITHM.md §6) with the reference engine, ``--epochs`` epochs for each
 of ``--seeds``, one run directory each under ``--runs`` (an existing run is
 resumed, so a second call only adds what is missing). The runs go in
-parallel on the local cores through joblib. Then it writes ``--out``: a
+parallel on the local cores through joblib (`lava_backprop.sweep.run_all`). Then it writes ``--out``: a
 markdown table per dataset (best epoch and final epoch, mean ± sd over
 seeds of exact match, argmax(o) and argmax(z)), the paper's figures beside
 them, a figure of the test accuracy per epoch (mean over seeds and the band
@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed
 
-from lava_backprop.training import train_run
+from lava_backprop.sweep import run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("exact_match", "argmax_o", "argmax_z")
@@ -32,15 +31,6 @@ PAPER = {
     "fashion28": {"exact_match": 0.73, "argmax_o": 0.77, "argmax_z": 0.80},
 }
 TITLES = {"mnist20": "MNIST, 20x20 crop, 400-400-10", "fashion28": "Fashion-MNIST, 28x28, 784-400-10"}
-
-
-def one_run(runs: Path, dataset: str, seed: int, epochs: int, data_dir) -> list[dict]:
-    out = runs / dataset / f"seed_{seed}"
-    resume = (out / "metrics.json").exists()
-    history = train_run(
-        out, dataset=dataset, epochs=epochs, hidden=400, seed=seed, resume=resume, data_dir=data_dir, progress=False
-    )
-    return history[:epochs]
 
 
 def summarise(histories: list[list[dict]]) -> dict:
@@ -134,7 +124,8 @@ def main(argv=None):
     runs, out = Path(args.runs), Path(args.out)
     jobs = [(d, s) for d in args.datasets for s in args.seeds]
     tic = time.perf_counter()
-    histories = Parallel(n_jobs=args.jobs)(delayed(one_run)(runs, d, s, args.epochs, args.data_dir) for d, s in jobs)
+    settings = {d: {"dataset": d, "hidden": [400], "epochs": args.epochs} for d in args.datasets}
+    histories = run_all([(runs / d / f"seed_{s}", settings[d], s) for d, s in jobs], args.jobs, data_dir=args.data_dir)
     seconds = time.perf_counter() - tic
     results = {}
     for dataset in args.datasets:

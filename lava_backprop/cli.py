@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--overwrite", action="store_true", help="discard a run already in --out")
     train.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
+    sw = sub.add_parser("sweep", help="train every combination of a sweep file over its seeds, in parallel")
+    sw.add_argument("file", type=Path, help="sweep file (TOML; lava_backprop.sweep)")
+    sw.add_argument("--jobs", type=int, help="parallel runs (default: the file's, else every core)")
+    sw.add_argument("--data-dir", help="dataset directory searched first")
+
     ev = sub.add_parser("evaluate", parents=[common], help="metrics of a checkpoint on a dataset split")
     ev.add_argument("checkpoint", type=Path, help="checkpoint .npz or run directory (latest checkpoint)")
     ev.add_argument("--dataset", choices=sorted(ENCODINGS), help="default: the checkpoint's dataset")
@@ -155,6 +160,15 @@ def _pct(m: dict) -> str:
 
 def _print_epoch(m: dict) -> None:
     tqdm.write(f"epoch {m['epoch']:3d}  test: {_pct(m['test'])}  ({m['samples_per_s']:.0f} samples/s)")
+
+
+def _cmd_sweep(args) -> int:
+    from lava_backprop.sweep import run_sweep
+
+    out, rows = run_sweep(args.file, jobs=args.jobs, data_dir=args.data_dir)
+    print((out / "results.md").read_text())
+    print(f"{len(rows)} combinations; results.md, results.csv and results.json in {out}")
+    return 0
 
 
 def _with_config(args, argv) -> argparse.Namespace:
@@ -333,6 +347,7 @@ def main(argv=None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     commands = {
         "train": _cmd_train,
+        "sweep": _cmd_sweep,
         "evaluate": _cmd_evaluate,
         "plot": _cmd_plot,
         "energy": _cmd_energy,
