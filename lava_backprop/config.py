@@ -28,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-__all__ = ["ConfigError", "RUN_KEYS", "read_run_config"]
+__all__ = ["ConfigError", "RUN_KEYS", "read_run_config", "read_toml"]
 
 
 class ConfigError(LavaBackpropError, ValueError):
@@ -56,6 +56,16 @@ RUN_KEYS = {
 }
 
 
+def read_toml(path: Path, what: str) -> dict:
+    """The TOML file ``path`` as a dict; ConfigError naming ``what`` and the file if it cannot be read or parsed."""
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except OSError as err:
+        raise ConfigError(f"cannot read {what} {path}: {err.strerror or err}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}") from err
+
+
 def read_run_config(path) -> dict:
     """The settings of run configuration file ``path`` (module docstring), checked.
 
@@ -70,12 +80,7 @@ def read_run_config(path) -> dict:
         If the file is missing or not TOML, or a key is unknown or of the wrong type.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as err:
-        raise ConfigError(f"cannot read run configuration {path}: {err.strerror or err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}") from err
+    data = read_toml(path, "run configuration")
     unknown = sorted(set(data) - set(RUN_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown keys {unknown}; a run configuration takes {sorted(RUN_KEYS)}")

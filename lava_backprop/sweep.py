@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lava_backprop.config import RUN_KEYS, ConfigError, tomllib
+from lava_backprop.config import RUN_KEYS, ConfigError, read_toml
 
 __all__ = ["expand", "run_all", "run_sweep"]
 
@@ -95,12 +95,7 @@ def _row(label: str, settings: dict, seeds: list[int], histories: list[list[dict
 def run_sweep(path, jobs: int | None = None, data_dir=None) -> tuple[Path, list[dict]]:
     """Run the sweep of file ``path`` (module docstring); write its results table; return its directory and rows."""
     path = Path(path)
-    try:
-        sweep = tomllib.loads(path.read_text())
-    except OSError as err:
-        raise ConfigError(f"cannot read sweep {path}: {err.strerror or err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}") from err
+    sweep = read_toml(path, "sweep")
     unknown = sorted(set(sweep) - {"out", "seeds", "jobs", "backend", "base", "grid"})
     if unknown:
         raise ConfigError(f"{path}: unknown keys {unknown}; a sweep takes out, seeds, jobs, backend, base, grid")
