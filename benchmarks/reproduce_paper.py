@@ -9,7 +9,9 @@ parallel on the local cores through joblib (`lava_backprop.sweep.run_all`). Then
 markdown table per dataset (best epoch and final epoch, mean ± sd over
 seeds of exact match, argmax(o) and argmax(z)), the paper's figures beside
 them, a figure of the test accuracy per epoch (mean over seeds and the band
-between the lowest and highest seed), and the figures as JSON.
+between the lowest and highest seed), and the figures as JSON; then the
+tables of the sweeps given with ``--sweeps`` (`lava_backprop.sweep`) and the
+notes of ``--notes``.
 
     .venv/bin/python benchmarks/reproduce_paper.py [--epochs 60] [--seeds 0 1 2 3 4] [--jobs 2]
 """
@@ -119,6 +121,10 @@ def main(argv=None):
     parser.add_argument("--runs", default="runs/paper", help="directory of the run directories")
     parser.add_argument("--out", default=str(ROOT / "docs" / "RESULTS.md"))
     parser.add_argument("--data-dir")
+    parser.add_argument(
+        "--sweeps", nargs="*", default=[], help="sweep directories (lava-backprop sweep) whose tables to add"
+    )
+    parser.add_argument("--notes", help="a markdown file appended to the page (what helped, what did not)")
     args = parser.parse_args(argv)
 
     runs, out = Path(args.runs), Path(args.out)
@@ -133,7 +139,12 @@ def main(argv=None):
         results[dataset] = summarise(mine) | {"seeds": list(args.seeds)}
     figure = out.parent / "figures" / "reproduction.png"
     plot(results, figure)
-    out.write_text(markdown(results, str(figure.relative_to(out.parent)), args.epochs))
+    page = markdown(results, str(figure.relative_to(out.parent)), args.epochs)
+    for sweep in map(Path, args.sweeps):
+        page += f"\n## Sweep `{sweep.name}`\n\n" + (sweep / "results.md").read_text()
+    if args.notes:
+        page += "\n" + Path(args.notes).read_text()
+    out.write_text(page)
     summary = {d: {m: {k: v for k, v in r[m].items() if k != "curves"} for m in METRICS} for d, r in results.items()}
     out.with_suffix(".json").write_text(
         json.dumps({"epochs": args.epochs, "seconds_of_this_call": seconds} | summary, indent=2)

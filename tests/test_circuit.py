@@ -165,3 +165,14 @@ def test_raster_plot_is_written(tmp_path):
     assert (tmp_path / "raster.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError):
         plot_raster(raster, TRAINING, tmp_path / "bad.png", first_sample=5, n_samples=1)
+
+
+def test_a_hidden_layer_too_wide_for_the_circuit_is_refused(data_root):
+    """784-3200-10 on 28x28 MNIST: o's input passes what a closed o tolerates within 200 samples, so the
+    circuit refuses it (the reference engine trains it, to 98 %, but no spiking circuit of this design would)."""
+    from lava_backprop.data import load_dataset
+
+    train = load_dataset("mnist28", "train", data_root)
+    stores = stores_of(*lb.glorot_init(lb.NetworkSize(784, 3200, 10), seed=0))
+    with pytest.raises(CircuitError, match="o fired in phase 8.*exceeded 17344"):
+        simulate(TRAINING, stores, train.X[:200], train.T[:200])

@@ -199,3 +199,27 @@ def test_population_read_out_trains_in_lava_like_the_reference():
             np.testing.assert_array_equal(lava.weights()[key], value)
             changed += int((value != start[key]).sum())
     assert changed > 0
+
+
+@pytest.mark.timeout(300)
+def test_the_wide_mnist28_configuration_trains_in_lava_like_the_reference(data_root):
+    """configs/mnist28-1600.toml, on its first 200 training samples: the circuit equals the rule."""
+    from pathlib import Path
+
+    from lava_backprop.config import read_run_config
+    from lava_backprop.data import load_dataset
+
+    config = read_run_config(Path(__file__).resolve().parents[1] / "configs" / "mnist28-1600.toml")
+    train = load_dataset(config["dataset"], "train", data_root)
+    per_class = config.get("per_class", 1)
+    size = lb.NetworkSize(train.n_inputs, *config["hidden"], train.n_classes * per_class)
+    weights = lb.glorot_init(size, seed=config.get("seed", 0))
+    X, y = train.X[:200], train.labels[:200]
+    with (
+        lb.make_engine("reference", weights, per_class=per_class) as ref,
+        lb.make_engine("lava-fixed", weights, per_class=per_class, chunk=100) as lava,
+    ):
+        for got, want in zip(lava.train(X, y), ref.train(X, y), strict=True):
+            np.testing.assert_array_equal(got, want)
+        for key, value in ref.weights().items():
+            np.testing.assert_array_equal(lava.weights()[key], value, err_msg=key)
