@@ -28,3 +28,12 @@ def data_root() -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Keep every test's dataset cache out of the user's home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def stop_joblib_workers():
+    """Stop the worker processes joblib keeps for reuse, so that later tests see no leftover children."""
+    yield
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)

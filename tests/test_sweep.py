@@ -10,7 +10,7 @@ from lava_backprop.cli import main
 from lava_backprop.config import ConfigError
 from lava_backprop.sweep import expand
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.usefixtures("stop_joblib_workers")]
 
 SWEEP = """
 out = "{out}"
