@@ -78,6 +78,17 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="output neurons per class (population read-out; a class scores the sum of its neurons)",
     )
+    train.add_argument(
+        "--init-scale", type=float, default=1.0, help="initial weights: Glorot's standard deviation times this"
+    )
+    train.add_argument(
+        "--shift", type=_non_negative, default=0, help="augmentation: move training images up to N pixels per axis"
+    )
+    train.add_argument(
+        "--check-circuit",
+        action="store_true",
+        help="reference engine: stop where the circuit would not train the run exactly (closed-phase input)",
+    )
     train.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
     mode = train.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -202,6 +213,9 @@ def _cmd_train(args, argv=()) -> int:
         progress=not args.no_progress,
         on_epoch=_print_epoch,
         per_class=args.per_class,
+        init_scale=args.init_scale,
+        shift=args.shift,
+        check_circuit=args.check_circuit,
     )
     if not history:
         print(f"{args.out} has no finished epoch")

@@ -12,6 +12,9 @@ as the command line does::
     samples = 60000         # first N training images (all when absent)
     test_samples = 10000
     engine = "reference"
+    init_scale = 1.0        # initial weights: Glorot's standard deviation times this
+    shift = 0               # augmentation: move each training image up to N pixels per axis
+    check_circuit = false   # reference engine: refuse a run the circuit would not train exactly
     out = "runs/mnist-best" # run directory, relative to the current directory
 
 Flags given on the command line override the file. Unknown keys and values
@@ -52,6 +55,9 @@ RUN_KEYS = {
     "samples": (_positive, "a positive integer"),
     "test_samples": (_positive, "a positive integer"),
     "engine": (lambda v: isinstance(v, str), "an engine name"),
+    "init_scale": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
+    "shift": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a non-negative integer"),
+    "check_circuit": (lambda v: isinstance(v, bool), "true or false"),
     "out": (lambda v: isinstance(v, str), "a directory path"),
 }
 

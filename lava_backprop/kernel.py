@@ -24,7 +24,7 @@ import numpy as np
 
 from lava_backprop.params import CIRCUIT
 
-__all__ = ["STORE_DTYPE", "train_samples"]
+__all__ = ["STORE_DTYPE", "train_samples", "REPLAY", "ERROR_POS", "ERROR_NEG", "TRANSPOSED"]
 
 #: Store width: the rule's weights are even integers in [-256, 254].
 STORE_DTYPE = np.int16
@@ -32,6 +32,9 @@ STORE_DTYPE = np.int16
 _ACT, _LOW, _HIGH = CIRCUIT.act_threshold, CIRCUIT.lower_threshold, CIRCUIT.upper_threshold
 _DW, _WMIN, _WMAX = CIRCUIT.dw, CIRCUIT.w_min, CIRCUIT.w_max
 _SPARSE = 16  # below one active column in this many, an update visits the columns one by one
+#: Kinds of closed landing (``peak[3]``): the replay of h_l through W_{l+1}, d_l+ and d_l- through
+#: W_{l+1}, and the forward spikes of layer l+1 through P_{l+1}.
+REPLAY, ERROR_POS, ERROR_NEG, TRANSPOSED = 0, 1, 2, 3
 
 
 @numba.njit(cache=True, nogil=True)
@@ -42,6 +45,21 @@ def _row_sums(store, rows, n_rows, out):
         row = store[rows[q]]
         for i in range(out.shape[0]):
             out[i] += row[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _note(sums, peak, k, lay, kind):
+    """Keep the largest entry of ``sums`` in ``peak`` if it is the largest yet."""
+    for i in range(sums.shape[0]):
+        if sums[i] > peak[0]:
+            peak[0], peak[1], peak[2], peak[3] = sums[i], k, lay, kind
+
+
+@numba.njit(cache=True, nogil=True)
+def _landing(store, rows, n_rows, out, peak, k, lay, kind):
+    """Sum ``store[rows[:n_rows]]`` into ``out`` and `_note` it."""
+    _row_sums(store, rows, n_rows, out)
+    _note(out, peak, k, lay, kind)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -76,8 +94,21 @@ def _update(wt, pt, mt, pre, pre_mask, n_pre, same, same_mask, n_same, other, n_
 
 
 @numba.njit(cache=True, nogil=True)
-def train_samples(wt, pt, mt, X, T, o_out, z_out):
+def train_samples(wt, pt, mt, X, T, o_out, z_out, peak, limit):
     """Train on the rows of ``X`` in order, updating the stores in place; write each forward pass.
+
+    With ``limit > 0`` it also takes every plastic sum that the circuit's ring
+    lands on a closed population (docs/ALGORITHM.md §4.7), with the weights
+    that sum reads there, keeps the largest in ``peak``, and stops after the
+    first sample that lands more than ``limit``:
+
+    - ``P_{l+1} s_{l+1}``, forward spikes, weights before the sample (replays
+      of ``s_{l+1}`` read them before ``P_{l+1}`` changes);
+    - ``W_{l+1} h_l``, the replay during the depression of ``W_{l+1}``: the
+      weights after its potentiation, the most this sum reaches in a sample;
+    - ``W_{l+1} d_l-`` after the sample's updates; ``W_{l+1} d_l+`` too, except
+      with one hidden layer, where ``d_1+`` fires between W2's potentiation
+      and its depression.
 
     Parameters
     ----------
@@ -90,6 +121,17 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
     T : uint8 ndarray, shape (n, n_{L+1}), one-hot
     o_out : uint8 ndarray, shape (n, n_{L+1})
     z_out : int32 ndarray, shape (n, n_{L+1})
+    peak : int64 ndarray, shape (4,)
+        In and out: the largest closed landing so far, the sample (index in
+        ``X``), the layer ``l`` and the kind (`REPLAY`, `ERROR_POS`,
+        `ERROR_NEG`, `TRANSPOSED`) where it was taken.
+    limit : int
+        0 for no landings taken.
+
+    Returns
+    -------
+    int
+        The samples trained: ``n``, or one more than the sample whose landing passed ``limit``.
     """
     top = len(wt) - 1
     width = X.shape[1]
@@ -107,6 +149,8 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
     n_neg = np.zeros(top + 1, dtype=np.int64)
     sp = np.zeros(width, dtype=np.int32)
     sn = np.zeros(width, dtype=np.int32)
+    land = np.zeros(width, dtype=np.int32)
+    fired = np.zeros(width, dtype=np.int32)  # o's active units
     for k in range(X.shape[0]):
         n = 0
         for j in range(X.shape[1]):
@@ -127,10 +171,13 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
                         n += 1
                 n_pre[lay + 1] = n
         z = acts[top, : wt[top].shape[1]]
-        n_p = n_n = 0
+        n_p = n_n = n_o = 0
         for i in range(z.shape[0]):
             o = z[i] > _ACT
             o_out[k, i], z_out[k, i] = o, z[i]
+            if o:
+                fired[n_o] = i
+                n_o += 1
             pos_mask[top, i] = T[k, i] and not o and z[i] > _LOW
             neg_mask[top, i] = o and not T[k, i] and z[i] <= _HIGH
             if pos_mask[top, i]:
@@ -140,8 +187,19 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
                 neg[top, n_n] = i
                 n_n += 1
         n_pos[top], n_neg[top] = n_p, n_n
-        if n_p + n_n == 0:
-            continue  # no error: every update is zero
+        if limit > 0:
+            for lay in range(1, top + 1):
+                if lay < top:
+                    _landing(pt[lay], pre[lay + 1], n_pre[lay + 1], land[: pt[lay].shape[1]], peak, k, lay, TRANSPOSED)
+                else:
+                    _landing(pt[lay], fired, n_o, land[: pt[lay].shape[1]], peak, k, lay, TRANSPOSED)
+        if n_p + n_n == 0:  # no error: every update is zero
+            if limit > 0:
+                for lay in range(top + 1):
+                    _note(acts[lay, : wt[lay].shape[1]], peak, k, lay, REPLAY)
+                if peak[0] > limit:
+                    return k + 1
+            continue
         # Backward, with the stores as they were before this sample.
         for lay in range(top, 0, -1):
             m = wt[lay].shape[0]
@@ -171,4 +229,17 @@ def train_samples(wt, pt, mt, X, T, o_out, z_out):
                     n_n += 1
             n_pos[lay - 1], n_neg[lay - 1] = n_p, n_n
         _update(wt, pt, mt, pre, pre_mask, n_pre, pos, pos_mask, n_pos, neg, n_neg, _DW)
+        if limit > 0:
+            for lay in range(top + 1):
+                _landing(wt[lay], pre[lay], n_pre[lay], land[: wt[lay].shape[1]], peak, k, lay, REPLAY)
+            if top == 1:
+                _landing(wt[1], pos[0], n_pos[0], land[: wt[1].shape[1]], peak, k, 1, ERROR_POS)
         _update(wt, pt, mt, pre, pre_mask, n_pre, neg, neg_mask, n_neg, pos, n_pos, -_DW)
+        if limit > 0:
+            for lay in range(1, top + 1):
+                _landing(wt[lay], neg[lay - 1], n_neg[lay - 1], land[: wt[lay].shape[1]], peak, k, lay, ERROR_NEG)
+                if top > 1:
+                    _landing(wt[lay], pos[lay - 1], n_pos[lay - 1], land[: wt[lay].shape[1]], peak, k, lay, ERROR_POS)
+            if peak[0] > limit:
+                return k + 1
+    return X.shape[0]

@@ -20,8 +20,10 @@ and 11. This module imports no Lava.
 import numpy as np
 
 from lava_backprop.engine import Engine
-from lava_backprop.kernel import STORE_DTYPE, train_samples
+from lava_backprop.errors import CircuitError
+from lava_backprop.kernel import ERROR_NEG, ERROR_POS, REPLAY, STORE_DTYPE, train_samples
 from lava_backprop.params import CIRCUIT
+from lava_backprop.schedule.layout import names
 
 __all__ = ["ReferenceEngine", "DenseEngine", "dense_step", "forward"]
 
@@ -30,6 +32,8 @@ _LOW = CIRCUIT.lower_threshold  # 0
 _HIGH = CIRCUIT.upper_threshold  # 1024
 _DW = CIRCUIT.dw
 _WMIN, _WMAX = CIRCUIT.w_min, CIRCUIT.w_max
+#: The most synaptic input a guarded closed population takes and stays silent (docs/ALGORITHM.md §4.7).
+CLOSED_LIMIT = CIRCUIT.theta - CIRCUIT.bias - CIRCUIT.gate_inhibit  # 17344
 
 
 def forward(X: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -77,10 +81,20 @@ class ReferenceEngine(Engine):
     the backward pass and every update, since all of them are then zero.
     `predict` is the batched `forward`.
 
+    With ``check_circuit=True`` it also takes, in every sample, each plastic
+    sum that the training circuit lands on a closed population, with the
+    weights it reads there (`lava_backprop.kernel.train_samples`), so that a
+    whole run is known to be one the circuit trains exactly without
+    simulating its steps: the largest so far is `closed_peak`, and the first
+    sample that lands more than `CLOSED_LIMIT` (where the circuit raises
+    `CircuitError` rather than compute something else) raises
+    `CircuitError` here too, after that sample's update.
+
     Parameters
     ----------
     weights, transposed
         Initial stores; see `lava_backprop.make_engine`.
+    check_circuit : bool
 
     See Also
     --------
@@ -88,6 +102,24 @@ class ReferenceEngine(Engine):
     """
 
     name = "reference"
+
+    def __init__(self, weights, transposed=None, check_circuit: bool = False):
+        self.check_circuit = bool(check_circuit)
+        self._peak = np.array([np.iinfo(np.int64).min, -1, 0, 0], dtype=np.int64)
+        self._trained = 0
+        super().__init__(weights, transposed)
+
+    @property
+    def closed_peak(self) -> dict | None:
+        """The largest input landed on a closed population so far (``check_circuit``), or None.
+
+        ``{"input", "limit", "sample", "population", "sum"}``: the sample counts
+        from 0 over every `train` call; ``sum`` names the synapses and spikes.
+        """
+        if self._peak[1] < 0:
+            return None
+        value, sample, lay, kind = (int(v) for v in self._peak)
+        return {"input": value, "limit": CLOSED_LIMIT, "sample": sample} | _landing_names(self.size.n_hidden, lay, kind)
 
     def _load(self, stores):
         _check_exact_range(self.size.sizes[:-1])
@@ -112,8 +144,32 @@ class ReferenceEngine(Engine):
         o = np.zeros((n, self.size.n_out), dtype=np.uint8)
         z = np.zeros((n, self.size.n_out), dtype=np.int32)
         X, T = np.ascontiguousarray(X, dtype=np.uint8), np.ascontiguousarray(T, dtype=np.uint8)
-        train_samples(self._wt, self._pt, self._mt, X, T, o, z)
+        peak = self._peak.copy()
+        limit = CLOSED_LIMIT if self.check_circuit else 0
+        done = train_samples(self._wt, self._pt, self._mt, X, T, o, z, peak, limit)
+        if peak[1] >= 0 and peak[0] > self._peak[0]:
+            self._peak[:] = peak
+            self._peak[1] += self._trained
+        self._trained += done
+        if peak[0] > limit > 0:
+            p = self.closed_peak
+            raise CircuitError(
+                f"sample {p['sample']} lands {p['sum']} = {p['input']} on the closed {p['population']}, above the "
+                f"{CLOSED_LIMIT} it tolerates silent: the circuit would stop there, so this is not a run the "
+                "circuit trains exactly (the engine holds the weights after that sample)"
+            )
         return o, z
+
+
+def _landing_names(n_hidden: int, lay: int, kind: int) -> dict:
+    """Population and sum of a closed landing (a `lava_backprop.kernel` kind) in the ring's names."""
+    nm = names(n_hidden)
+    pre = "x" if lay == 0 else nm[lay]["h"]
+    if kind == REPLAY:
+        return {"population": f"{nm[lay + 1]['h']}*", "sum": f"W{lay + 1} {pre}"}
+    if kind in (ERROR_POS, ERROR_NEG):
+        return {"population": f"{nm[lay + 1]['h']}*", "sum": f"W{lay + 1} d{lay}{'+' if kind == ERROR_POS else '-'}"}
+    return {"population": nm[lay]["t"], "sum": f"P{lay + 1} {nm[lay + 1]['h']}"}
 
 
 def _stores_list(stores) -> tuple:

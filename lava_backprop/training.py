@@ -28,6 +28,7 @@ from lava_backprop.checkpoint import (
     save_checkpoint,
 )
 from lava_backprop.data import load_dataset
+from lava_backprop.data.encode import random_shifts, shift_images
 from lava_backprop.engine import check_per_class, make_engine
 from lava_backprop.errors import CheckpointError, RunInterrupted, ShapeError
 from lava_backprop.metrics import classification_metrics
@@ -44,7 +45,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 2000
 
 # Keys that must match for --resume to continue the same run.
-_RUN_KEYS = ("dataset", "hidden", "seed", "samples", "per_class")
+_RUN_KEYS = ("dataset", "hidden", "seed", "samples", "per_class", "init_scale", "shift")
+# Their values in runs saved before the key existed.
+_DEFAULTS = {"per_class": 1, "init_scale": 1.0, "shift": 0}
 
 
 def hidden_sizes(hidden) -> tuple[int, ...]:
@@ -101,6 +104,9 @@ def train_run(
     progress: bool = True,
     on_epoch=None,
     per_class: int = 1,
+    init_scale: float = 1.0,
+    shift: int = 0,
+    check_circuit: bool = False,
 ) -> list[dict]:
     """Train nBP for ``epochs`` epochs (in total, when resuming) into ``out``.
 
@@ -134,6 +140,18 @@ def train_run(
     per_class : int
         Output neurons per class (population read-out): the output layer has
         ``n_classes * per_class`` neurons; see `lava_backprop.make_engine`.
+    init_scale : float
+        Factor on the standard deviation of the initial weights (`lava_backprop.glorot_init`).
+    shift : int
+        Augmentation: each epoch moves every training image by up to ``shift``
+        pixels along each axis (zero-filled), the offsets drawn from the run's
+        generator after the shuffle, so a resumed run stays bit-identical. 0: off.
+    check_circuit : bool
+        With the reference engine, take every plastic sum the circuit would
+        land on a closed population (`lava_backprop.reference.ReferenceEngine`):
+        a run the circuit would not train exactly stops with `CircuitError`,
+        its finished epochs saved, and each epoch's metrics hold the largest
+        (``closed_peak``). The Lava engines run the circuit itself.
 
     Returns
     -------
@@ -146,6 +164,13 @@ def train_run(
     hidden = hidden_sizes(hidden)
     config = {"dataset": dataset, "hidden": list(hidden), "seed": seed, "samples": samples, "engine": engine}
     config["per_class"] = per_class = check_per_class(per_class, per_class)
+    if not (isinstance(init_scale, (int, float)) and init_scale > 0):
+        raise ValueError(f"init_scale must be a positive number, got {init_scale!r}")
+    if not (isinstance(shift, int) and shift >= 0):
+        raise ValueError(f"shift must be a non-negative integer, got {shift!r}")
+    if check_circuit and engine == "dense":
+        raise ValueError("check_circuit takes the reference engine (the Lava engines run the circuit itself)")
+    config |= {"init_scale": float(init_scale), "shift": shift, "check_circuit": bool(check_circuit)}
     train = load_dataset(dataset, "train", data_dir)
     test = load_dataset(dataset, "test", data_dir)
     X_train, T_train = _subset(train, samples, per_class)
@@ -167,13 +192,13 @@ def _start(out: Path, config: dict, size: NetworkSize, resume: bool):
     if (out / "config.json").exists() and resume:
         saved = read_json(out / "config.json")
         saved = saved | {"hidden": saved["hidden"] if isinstance(saved.get("hidden"), list) else [saved.get("hidden")]}
-        saved.setdefault("per_class", 1)  # runs saved before population read-outs
+        saved = _DEFAULTS | saved
         mismatch = {k: (saved.get(k), config[k]) for k in _RUN_KEYS if saved.get(k) != config[k]}
         if mismatch:
             raise CheckpointError(f"cannot resume {out}: settings differ from the saved run (saved, asked): {mismatch}")
     if start == 0:
         rng = check_random_state(config["seed"])
-        return glorot_init(size, rng), rng, 0, history
+        return glorot_init(size, rng, config["init_scale"]), rng, 0, history
     ckpt = load_checkpoint(out / "checkpoints" / f"epoch_{start:03d}.npz")
     if ckpt.size != size:
         raise CheckpointError(f"cannot resume {out}: its network is {ckpt.size}, asked for {size}")
@@ -188,12 +213,16 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
     stores, rng, start, history = _start(out, config, size, resume)
     atomic_write_json(out / "config.json", config | {"size": str(size)})
     engine, epoch = config["engine"], start
+    checked = {"check_circuit": True} if config["check_circuit"] and engine == "reference" else {}
     try:
-        with make_engine(engine, stores, per_class=config["per_class"]) as eng:
+        with make_engine(engine, stores, per_class=config["per_class"], **checked) as eng:
             for epoch in range(start + 1, epochs + 1):
                 order = rng.permutation(X_train.shape[0])
+                X = X_train[order]
+                if config["shift"]:
+                    X = shift_images(X, random_shifts(rng, X.shape[0], config["shift"]))
                 tic = time.perf_counter()
-                o, z = _train_epoch(eng, X_train[order], T_train[order], f"epoch {epoch}/{epochs}", progress)
+                o, z = _train_epoch(eng, X, T_train[order], f"epoch {epoch}/{epochs}", progress)
                 seconds = time.perf_counter() - tic
                 train_m = classification_metrics(o, z, T_train[order], eng.per_class)
                 test_m = classification_metrics(*eng.predict(X_test), T_test, eng.per_class)
@@ -208,6 +237,7 @@ def _run_epochs(out: Path, config: dict, size: NetworkSize, data, epochs: int, r
                         "samples_per_s": X_train.shape[0] / seconds,
                         "engine": engine,
                     }
+                    | ({"closed_peak": eng.closed_peak} if checked else {})
                 )
                 atomic_write_json(out / "metrics.json", history)
                 plot_run(out, weights=False)  # the learning curves every epoch; the weights at the end

@@ -100,12 +100,13 @@ def check_memory(size: NetworkSize, available: int | None = None) -> int:
     return need
 
 
-def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
+def glorot_init(size: NetworkSize, seed=None, scale: float = 1.0) -> list[np.ndarray]:
     """Draw ``W_1 .. W_{L+1}`` as in the authors' code (docs/ALGORITHM.md §8).
 
-    Each matrix is Glorot-normal in units of ``theta``::
+    Each matrix is Glorot-normal in units of ``theta``, its standard
+    deviation times ``scale`` (1 in the authors' code)::
 
-        w ~ N(0, 2 / (fan_in + fan_out)) * 1024
+        w ~ N(0, 2 / (fan_in + fan_out)) * 1024 * scale
         w <- clip(w, -240, 240)
         w <- 2 * trunc(w / 2)       # toward zero, to an even integer
 
@@ -116,17 +117,21 @@ def glorot_init(size: NetworkSize, seed=None) -> list[np.ndarray]:
         (`check_memory`).
     seed : None, int or numpy.random.Generator
         Randomness; the matrices are drawn input side first from one stream.
+    scale : float
+        Positive factor on the standard deviation.
 
     Returns
     -------
     list of ndarray of int32
         ``W_l`` of shape (n_l, n_{l-1}), ``l = 1 .. L+1``.
     """
+    if not scale > 0:
+        raise ValueError(f"the initial weight scale must be positive, got {scale!r}")
     check_memory(size)
     rng = check_random_state(seed)
     mats = []
     for fan_in, fan_out in zip(size.sizes[:-1], size.sizes[1:], strict=True):
-        std = np.sqrt(2.0 / (fan_in + fan_out)) * CIRCUIT.theta
+        std = np.sqrt(2.0 / (fan_in + fan_out)) * CIRCUIT.theta * scale
         w = np.clip(rng.normal(0.0, std, size=(fan_out, fan_in)), -_INIT_LIMIT, _INIT_LIMIT)
         mats.append((2 * np.trunc(w / 2)).astype(WEIGHT_DTYPE))
     return mats

@@ -171,19 +171,26 @@ def test_a_run_configuration_file_and_flags_over_it(tmp_path, data_root, capsys)
     config = tmp_path / "run.toml"
     config.write_text(
         f'dataset = "mnist20"\nhidden = [30]\nper_class = 2\nepochs = 3\nseed = 4\nsamples = 600\n'
-        f'test_samples = 200\nout = "{out}"\n'
+        f'test_samples = 200\ninit_scale = 0.5\nshift = 2\ncheck_circuit = true\nout = "{out}"\n'
     )
-    assert main(["train", "--config", str(config), "--epochs", "1", "--data-dir", str(data_root), "--no-progress"]) == 0
+    flags = ["--epochs", "1", "--shift", "0", "--data-dir", str(data_root), "--no-progress"]
+    assert main(["train", "--config", str(config), *flags]) == 0
     saved = json.loads((out / "config.json").read_text())
-    assert {k: saved[k] for k in ("dataset", "hidden", "per_class", "seed", "samples")} == {
+    keys = ("dataset", "hidden", "per_class", "seed", "samples", "init_scale", "shift", "check_circuit")
+    assert {k: saved[k] for k in keys} == {
         "dataset": "mnist20",
         "hidden": [30],
         "per_class": 2,
         "seed": 4,
         "samples": 600,
+        "init_scale": 0.5,
+        "shift": 0,  # the flag won
+        "check_circuit": True,
     }
     assert saved["size"] == "400-30-20"
-    assert [m["epoch"] for m in json.loads((out / "metrics.json").read_text())] == [1]  # the flag won
+    history = json.loads((out / "metrics.json").read_text())
+    assert [m["epoch"] for m in history] == [1]  # the flag won
+    assert 0 < history[0]["closed_peak"]["input"] <= history[0]["closed_peak"]["limit"] == 17344
     capsys.readouterr()
 
 
@@ -195,6 +202,9 @@ def test_a_run_configuration_file_and_flags_over_it(tmp_path, data_root, capsys)
         ('hidden = ["400"]\n', "hidden must be a positive integer or a non-empty list"),
         ('engine = "gpu"\n', "unknown engine 'gpu'"),
         ("epochs = \n", "is not valid TOML"),
+        ("init_scale = 0\n", "init_scale must be a positive number, got 0"),
+        ("shift = -1\n", "shift must be a non-negative integer"),
+        ('check_circuit = "yes"\n', "check_circuit must be true or false"),
     ],
 )
 def test_bad_run_configurations_are_one_clear_line(tmp_path, text, message, capsys):

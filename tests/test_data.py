@@ -175,3 +175,25 @@ def test_tfds_backend_missing_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
     with pytest.raises(DataError, match=r"pip install 'lava_backprop\[tfds\]'"):
         load_dataset("mnist20", "test", backend="tfds")
+
+
+def test_shift_images_moves_each_image_by_its_own_offset_zero_filled():
+    from lava_backprop.data.encode import random_shifts, shift_images
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((6, 25)) < 0.5).astype(np.uint8)
+    offsets = np.array([[0, 0], [1, 0], [0, -2], [-1, 1], [4, 4], [5, 0]])
+    out = shift_images(X, offsets).reshape(6, 5, 5)
+    img = X.reshape(6, 5, 5)
+    np.testing.assert_array_equal(out[0], img[0])
+    np.testing.assert_array_equal(out[1, 1:], img[1, :-1])
+    assert not out[1, 0].any()
+    np.testing.assert_array_equal(out[2, :, :3], img[2, :, 2:])
+    assert not out[2, :, 3:].any()
+    np.testing.assert_array_equal(out[3, :4, 1:], img[3, 1:, :4])
+    assert out[4].sum() == img[4, 0, 0] and not out[5].any()
+    draws = random_shifts(np.random.default_rng(1), 5000, 2)
+    assert draws.min() == -2 and draws.max() == 2 and set(np.unique(draws)) == {-2, -1, 0, 1, 2}
+    np.testing.assert_array_equal(draws, random_shifts(np.random.default_rng(1), 5000, 2))
+    with pytest.raises(ShapeError, match="square"):
+        shift_images(np.zeros((2, 24), dtype=np.uint8), np.zeros((2, 2), dtype=int))

@@ -9,7 +9,7 @@ import pytest
 import lava_backprop as lb
 from lava_backprop.checkpoint import load_checkpoint, save_checkpoint
 from lava_backprop.data import load_dataset
-from lava_backprop.errors import CheckpointError
+from lava_backprop.errors import CheckpointError, CircuitError
 from lava_backprop.training import evaluate_checkpoint, train_run
 
 SMALL = {"dataset": "mnist20", "samples": 1500, "test_samples": 500, "hidden": 40, "seed": 3, "progress": False}
@@ -237,3 +237,44 @@ def test_population_read_out_run_saves_evaluates_and_resumes_only_alike(tmp_path
     assert m["argmax_z"] > 0.5
     with pytest.raises(CheckpointError, match="per_class"):
         train_run(tmp_path, epochs=3, resume=True, per_class=1, data_dir=data_root, **small)
+
+
+def test_shifted_and_rescaled_runs_resume_bit_identically(tmp_path, data_root):
+    """Augmentation and the initial scale are part of the run: drawn from its seed, kept by resume."""
+    options = SMALL | {"samples": 600, "test_samples": 200, "shift": 2, "init_scale": 0.5}
+    whole = train_run(tmp_path / "whole", epochs=2, data_dir=data_root, **options)
+    train_run(tmp_path / "split", epochs=1, data_dir=data_root, **options)
+    split = train_run(tmp_path / "split", epochs=2, resume=True, data_dir=data_root, **options)
+    assert strip_timing(split) == strip_timing(whole)
+    a, b = load_checkpoint(tmp_path / "whole"), load_checkpoint(tmp_path / "split")
+    assert all(np.array_equal(a.stores[k], b.stores[k]) for k in a.stores)
+    plain = train_run(tmp_path / "plain", epochs=2, data_dir=data_root, **(options | {"shift": 0}))
+    assert strip_timing(plain) != strip_timing(whole)
+    w1 = lb.glorot_init(lb.NetworkSize(400, 40, 10), SMALL["seed"])[0]
+    half = lb.glorot_init(lb.NetworkSize(400, 40, 10), SMALL["seed"], scale=0.5)[0]
+    assert 0.45 < half.std() / w1.std() < 0.55
+    with pytest.raises(CheckpointError, match="shift"):
+        train_run(tmp_path / "whole", epochs=3, resume=True, data_dir=data_root, **(options | {"shift": 1}))
+    with pytest.raises(CheckpointError, match="init_scale"):
+        train_run(tmp_path / "whole", epochs=3, resume=True, data_dir=data_root, **(options | {"init_scale": 1}))
+
+
+def test_a_checked_run_records_its_peak_and_stops_where_the_circuit_would(tmp_path, data_root, monkeypatch):
+    """The finished epochs stay saved when a later one passes the limit (lowered here to get there)."""
+    options = SMALL | {"samples": 600, "test_samples": 200, "check_circuit": True}
+    history = train_run(tmp_path, epochs=1, data_dir=data_root, **options)
+    peak = history[0]["closed_peak"]
+    assert 0 < peak["input"] <= peak["limit"] and peak["population"] in ("o*", "h*", "h1t")
+    monkeypatch.setattr("lava_backprop.reference.CLOSED_LIMIT", peak["input"] // 2)
+    with pytest.raises(CircuitError, match=r"sample \d+ lands .* on the closed"):
+        train_run(tmp_path, epochs=2, resume=True, data_dir=data_root, **options)
+    assert [m["epoch"] for m in json.loads((tmp_path / "metrics.json").read_text())] == [1]
+    assert load_checkpoint(tmp_path).epoch == 1
+
+
+def test_the_check_refuses_a_hidden_layer_of_3200_on_full_mnist(tmp_path, data_root):
+    options = {"dataset": "mnist28", "hidden": 3200, "samples": 300, "test_samples": 100, "progress": False}
+    with pytest.raises(CircuitError, match=r"lands W2 d1[+-] = \d+ on the closed o\*, above the 17344"):
+        train_run(tmp_path, check_circuit=True, data_dir=data_root, **options)
+    with pytest.raises(ValueError, match="reference engine"):
+        train_run(tmp_path / "dense", check_circuit=True, engine="dense", data_dir=data_root, **options)

@@ -15,7 +15,7 @@ import numpy as np
 
 from lava_backprop.errors import DataError, ShapeError
 
-__all__ = ["Encoding", "ENCODINGS", "SPIKE_LEVEL", "encode_images", "one_hot"]
+__all__ = ["Encoding", "ENCODINGS", "SPIKE_LEVEL", "encode_images", "one_hot", "shift_images", "random_shifts"]
 
 SPIKE_LEVEL = 129
 
@@ -71,3 +71,30 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     out = np.zeros((labels.shape[0], n_classes), dtype=np.uint8)
     out[np.arange(labels.shape[0]), labels] = 1
     return out
+
+
+def shift_images(X: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Each square image of ``X`` moved by its ``(down, right)`` offset, zero-filled, as uint8.
+
+    Parameters
+    ----------
+    X : array of 0/1, shape (n, side * side)
+        Row-major images, as `encode_images` writes them.
+    offsets : array of int, shape (n, 2)
+    """
+    X, offsets = np.asarray(X), np.asarray(offsets)
+    n, n_in = X.shape
+    side = int(round(n_in**0.5))
+    if side * side != n_in or offsets.shape != (n, 2):
+        raise ShapeError(f"cannot shift {X.shape} images (square, row-major) by {offsets.shape} offsets")
+    images, out = X.reshape(n, side, side), np.zeros((n, side, side), dtype=np.uint8)
+    for dy, dx in np.unique(offsets, axis=0):
+        rows = np.flatnonzero((offsets == (dy, dx)).all(axis=1))
+        src = images[rows, max(0, -dy) : side - max(0, dy), max(0, -dx) : side - max(0, dx)]
+        out[rows, max(0, dy) : side + min(0, dy), max(0, dx) : side + min(0, dx)] = src
+    return out.reshape(n, n_in)
+
+
+def random_shifts(rng: np.random.Generator, n: int, max_shift: int) -> np.ndarray:
+    """``n`` offsets, each coordinate uniform in ``[-max_shift, max_shift]``, drawn from ``rng``."""
+    return rng.integers(-max_shift, max_shift + 1, size=(n, 2))
