@@ -91,3 +91,14 @@ def test_the_algorithm_document_is_in_the_repository_and_cited_there():
                 assert prefix.endswith("docs/") or "docs/ALGORITHM.md" in match.group(0), (path.name, match.group(0))
             for number in re.findall(r"\d+(?:\.\d+)?", cited or ""):
                 assert number in sections, (path.name, match.group(0), sorted(sections))
+
+
+def test_every_shipped_run_configuration_reads():
+    from lava_backprop.config import read_run_config
+
+    files = sorted((ROOT / "configs").glob("*.toml"))
+    runs = [f for f in files if not f.stem.endswith("-seeds")]
+    assert {f.stem for f in runs} >= {"paper", "mnist28-2400", "fashion28-1600"}
+    for f in runs:
+        config = read_run_config(f)
+        assert {"dataset", "hidden", "epochs", "seed", "out"} <= set(config), f
