@@ -13,12 +13,15 @@ endif
 DEMO_EPOCHS ?= 5
 DEMO_LAVA_SAMPLES ?= 2000
 
-.PHONY: help bootstrap demo test test-install test-slow bench lint clean
+INTEROP_VENV ?= .venv-interop
+
+.PHONY: help bootstrap bootstrap-interop demo test test-install test-interop test-slow bench lint clean
 
 help:
 	@echo "make demo    set up, then train nBP on MNIST (reference engine) and print test metrics"
 	@echo "make test    set up, then run the test suite"
 	@echo "make test-install  the Docker image's install step in a fresh venv (CI runs it too)"
+	@echo "make test-interop  snnTorch, Norse and lava-dl load our exports ($(INTEROP_VENV); CI runs it too)"
 	@echo "make bench   benchmarks (samples/s of the engines)"
 	@echo "make lint    ruff"
 
@@ -38,6 +41,13 @@ test: bootstrap
 test-install: bootstrap
 	$(BIN)/python -m pytest -m install $(PYTEST_ARGS)
 
+# A venv of its own: lava-dl's PyTorch is 5.6 GB, built once and reused.
+bootstrap-interop:
+	@VENV=$(INTEROP_VENV) EXTRAS=test,interop bash scripts/bootstrap.sh
+
+test-interop: bootstrap-interop
+	$(INTEROP_VENV)/bin/python -m pytest -m interop $(PYTEST_ARGS)
+
 test-slow: bootstrap
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
@@ -50,4 +60,4 @@ lint: bootstrap
 	$(BIN)/ruff format --check lava_backprop tests benchmarks
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(INTEROP_VENV) runs .pytest_cache

@@ -14,17 +14,33 @@ the binary circuit::
 W_{L+1}]``: even integers in ``[-256, 254]``, as every engine learns them.
 
 NIR (package ``nir``): `to_nir` and `export_nir` give the chain ``input ->
-fc1 (Affine W_1) -> h1 (Threshold 512) -> .. -> fc<L+1> -> o (Threshold 512)
--> output``; NIR's Threshold is strict (``1 if v > threshold``), as in the
-circuit. `run_nir` interprets such a chain in numpy.
+fc1 (Affine W_1, zero bias) -> h1 (LIF) -> .. -> fc<L+1> -> o (LIF) ->
+output``. Each LIF obeys ``tau dv/dt = (v_leak - v) + r I`` with ``tau =
+dt = 1e-4`` (`NIR_DT`), ``r = 1``, ``v_leak = v_reset = 0`` and
+``v_threshold = 512``: one Euler step of length ``tau`` sets ``v = I``, so
+the neuron keeps nothing from the step before and fires iff ``I > 512``
+(NIR's threshold is strict, as the circuit's). Importers and their steps:
+
+- snnTorch (``snntorch.import_nir.import_from_nir``): its step is fixed at
+  ``1e-4``, giving ``Leaky(beta=0, threshold=512)``; one call is one step and
+  a spike crosses every layer within it, so sample ``k`` fed in step ``k``
+  gives its o in step ``k``.
+- Norse (``norse.torch.from_nir(graph, dt=1e-4)``): ``LIFBoxCell`` with
+  ``dt / tau = 1``; pass ``dt=1e-4``, since Norse's default ``1e-3`` makes
+  the neuron integrate. No delay per layer, as in snnTorch.
+- lava-dl 0.6.0 has no NIR importer (its NIR bridge is an unreleased
+  branch); Loihi users load the netx file below.
 
 netx HDF5 (the ``layer/<i>/...`` layout that lava-dl's slayer writes and
 ``lava.lib.dl.netx.hdf5.Network`` loads): `export_netx` writes layer 0
 ``input`` (no neuron, so lava-dl feeds the spikes straight into layer 1) and
 layers ``1 .. L+1`` ``dense``, each with a memoryless CUBA neuron of
-threshold 512. `read_netx` reads the weights back; `run_netx` runs a file in
-Lava's simulator as built-in processes: ``RingBuffer -> Dense -> LIFReset ->
-.. -> Dense -> LIFReset``, one sample per step, pipelined.
+threshold 512. lava-dl's network adds one step per dense layer: sample ``k``
+fed in step ``k`` gives its o in step ``k + L + 1``. `read_netx` reads the
+weights back, for an engine (``make_engine("reference", read_netx(path))``).
+
+The peer tools themselves run both files to the rule's output spikes in
+``make test-interop`` (``tests/test_interop.py``).
 
 Both writers build the HDF5 file in memory and write its bytes with Python's
 file I/O through `lava_backprop.files.atomic_path` (a temporary file in the
@@ -42,14 +58,17 @@ import h5py
 import nir
 import numpy as np
 
-from lava_backprop.errors import ExportError, LavaBackpropError, ShapeError
+from lava_backprop.errors import ExportError, LavaBackpropError
 from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import check_stores
 
-__all__ = ["to_nir", "export_nir", "run_nir", "export_netx", "read_netx", "run_netx"]
+__all__ = ["NIR_DT", "to_nir", "export_nir", "export_netx", "read_netx"]
 
 THRESHOLD = CIRCUIT.act_threshold  # 512
+
+#: The NIR graph's time step and every LIF's time constant, in seconds (snnTorch's fixed step).
+NIR_DT = 1e-4
 
 #: lava-dl's CUBA neuron with full current and voltage decay: lava-dl builds
 #: ``LIF(du=iDecay - 1, dv=vDecay, vth=vThMant)``; Lava's fixed-point LIF decays
@@ -69,11 +88,26 @@ def _write_file(path: os.PathLike, data: bytes) -> None:
         f.write(data)
 
 
-def to_nir(weights) -> nir.NIRGraph:
-    """``h_l = [W_l h_{l-1} > 512]``, ``o = [W_{L+1} h_L > 512]`` as a NIR graph.
+def _memoryless_lif(n: int) -> nir.LIF:
+    """``n`` LIF neurons with ``tau = NIR_DT``: one step of ``NIR_DT`` gives ``v = I``, ``z = [I > 512]``."""
+    return nir.LIF(
+        tau=np.full(n, NIR_DT),
+        r=np.ones(n),
+        v_leak=np.zeros(n),
+        v_threshold=np.full(n, float(THRESHOLD)),
+        v_reset=np.zeros(n),
+    )
 
-    Nodes ``input``, then ``fc<l>`` (Affine, zero bias) and ``h<l>`` (Threshold 512)
-    for each hidden layer, ``fc<L+1>``, ``o`` (Threshold 512) and ``output``.
+
+def to_nir(weights) -> nir.NIRGraph:
+    """``h_l = [W_l h_{l-1} > 512]``, ``o = [W_{L+1} h_L > 512]`` as a NIR graph of memoryless LIF neurons.
+
+    Nodes ``input``, then ``fc<l>`` (Affine, zero bias) and ``h<l>`` (LIF)
+    for each hidden layer, ``fc<L+1>``, ``o`` (LIF) and ``output``. Every LIF
+    has ``tau = NIR_DT``, ``r = 1``, ``v_leak = v_reset = 0`` and
+    ``v_threshold = 512``: simulated with the step ``NIR_DT`` (recorded as
+    ``metadata["dt"]``) it fires iff its input exceeds 512 and keeps nothing
+    to the next step. The module docstring lists each importer's step.
 
     Parameters
     ----------
@@ -90,13 +124,16 @@ def to_nir(weights) -> nir.NIRGraph:
     names = ["input"]
     for lay, w in enumerate(mats, start=1):
         spikes = "o" if lay == len(mats) else f"h{lay}"
-        threshold = np.full(w.shape[0], float(THRESHOLD))
         nodes[f"fc{lay}"] = nir.Affine(weight=w.astype(np.float64), bias=np.zeros(w.shape[0]))
-        nodes[spikes] = nir.Threshold(threshold=threshold)
+        nodes[spikes] = _memoryless_lif(w.shape[0])
         names += [f"fc{lay}", spikes]
     nodes["output"] = nir.Output(output_type=np.array([mats[-1].shape[0]]))
     names.append("output")
-    meta = {"source": "lava_backprop", "rule": f"nBP binary network; inputs are 0/1 spikes; z = fc{len(mats)} output"}
+    meta = {
+        "source": "lava_backprop",
+        "dt": NIR_DT,
+        "rule": f"nBP binary network; inputs are 0/1 spikes, one sample per step; z = fc{len(mats)} output",
+    }
     return nir.NIRGraph(nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True)), metadata=meta)
 
 
@@ -121,58 +158,6 @@ def export_nir(weights, path: os.PathLike) -> None:
     image = io.BytesIO()
     nir.write(image, graph)  # nir's own writer, into memory (h5py's file-object driver)
     _write_file(path, image.getvalue())
-
-
-def run_nir(graph: nir.NIRGraph, X) -> tuple[np.ndarray, np.ndarray]:
-    """``v <- W v + b`` (Affine, Linear), ``v <- [v > threshold]`` (Threshold) along a NIR chain, in numpy.
-
-    Starts from ``v = X`` at the Input node and follows the edges to the
-    Output node.
-
-    Parameters
-    ----------
-    graph : nir.NIRGraph
-    X : array_like, shape (n, n_in)
-        Binary input spikes, one sample per row.
-
-    Returns
-    -------
-    o : ndarray of uint8, shape (n, n_out)
-        The output node's values.
-    z : ndarray of int64, shape (n, n_out)
-        The input of the last Threshold node (the membrane read-out).
-
-    Raises
-    ------
-    ExportError
-        If the graph is not such a chain.
-    """
-    succ = dict(graph.edges)
-    if len(succ) != len(graph.edges):
-        raise ExportError("run_nir evaluates chains only; a node has several successors")
-    inputs = [k for k, v in graph.nodes.items() if isinstance(v, nir.Input)]
-    if len(inputs) != 1:
-        raise ExportError(f"run_nir needs exactly one Input node, found {len(inputs)}")
-    node_name, value, before_threshold = inputs[0], np.asarray(X, dtype=np.float64), None
-    for _ in range(len(graph.nodes)):
-        node = graph.nodes[node_name]
-        if isinstance(node, nir.Affine):
-            value = value @ np.asarray(node.weight).T + np.asarray(node.bias)
-        elif isinstance(node, nir.Linear):
-            value = value @ np.asarray(node.weight).T
-        elif isinstance(node, nir.Threshold):
-            before_threshold = value
-            value = (value > np.asarray(node.threshold)).astype(np.float64)
-        elif not isinstance(node, nir.Input | nir.Output):
-            raise ExportError(f"run_nir does not interpret {type(node).__name__} nodes")
-        if node_name not in succ:
-            break
-        node_name = succ[node_name]
-    else:
-        raise ExportError("run_nir evaluates chains only; the graph has a cycle")
-    if before_threshold is None:
-        raise ExportError("run_nir found no Threshold node on the chain")
-    return value.astype(np.uint8), np.rint(before_threshold).astype(np.int64)
 
 
 def _dataset(group: h5py.Group, key: str, value) -> None:
@@ -237,7 +222,8 @@ def export_netx(weights, path: os.PathLike) -> None:
     -----
     lava-dl 0.6.0's ``lava.lib.dl.netx.hdf5.Network`` loads these weights
     exactly (its ``optimize_weight_bits`` clips only weights above 254 in a
-    mixed-sign matrix; ``benchmarks/peer_lava_dl_netx.py``), as does `run_netx`.
+    mixed-sign matrix) and runs the circuit to the rule's output spikes, one
+    step per dense layer later (``tests/test_interop.py``).
     """
     mats = _check_weights(weights)
     _write_file(path, _netx_image(mats))
@@ -270,6 +256,10 @@ def _read_layers(f: h5py.File, path) -> list[np.ndarray]:
 def read_netx(path: os.PathLike) -> list[np.ndarray]:
     """Read ``[W_1, .., W_{L+1}]`` from a netx file of the circuit ``h_l = [W_l h_{l-1} > 512]``.
 
+    The weights go back into an engine as they are:
+    ``make_engine("reference", read_netx(path))``. To run the file itself,
+    load it in lava-dl (``lava.lib.dl.netx.hdf5.Network``).
+
     Returns
     -------
     list of ndarray of int32
@@ -292,82 +282,3 @@ def read_netx(path: os.PathLike) -> list[np.ndarray]:
         raise ExportError(f"{path}: bad weights: {err}") from None
     except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
         raise ExportError(f"{path}: not a readable netx HDF5 network ({err})") from None
-
-
-def _dense(w: np.ndarray):
-    """Lava ``Dense`` of ``W``: 8-bit mixed-sign weights, exact for every even weight in ``[-256, 254]``."""
-    from lava.proc.dense.process import Dense
-    from lava.utils.weightutils import SignMode
-
-    # Lava clips 8-bit mixed-sign weights to [-256, 255] and drops their last bit, 0 in an even weight.
-    return Dense(weights=w, weight_exp=0, num_weight_bits=8, sign_mode=SignMode.MIXED)
-
-
-def _lava_chain(mats: list[np.ndarray], data: np.ndarray):
-    """``RingBuffer -> Dense -> LIFReset -> ..`` for ``v = W s``, ``s' = [v > 512]``; return the sink."""
-    from lava.proc.io.sink import RingBuffer as Sink
-    from lava.proc.io.source import RingBuffer as Source
-    from lava.proc.lif.process import LIFReset
-
-    previous = Source(data=data).s_out
-    for w in mats:
-        dense = _dense(w)
-        neuron = LIFReset(shape=(w.shape[0],), du=4095, dv=4095, vth=THRESHOLD, reset_interval=1)
-        previous.connect(dense.s_in)
-        dense.a_out.connect(neuron.a_in)
-        previous = neuron.s_out
-    sink = Sink(shape=(mats[-1].shape[0],), buffer=data.shape[1])
-    previous.connect(sink.a_in)
-    return sink
-
-
-def run_netx(path: os.PathLike, X, tag: str = "fixed_pt") -> np.ndarray:
-    """Run a netx file's circuit ``h_l = [W_l h_{l-1} > 512]`` in Lava's simulator; return o.
-
-    Each layer is a ``Dense`` (mixed sign, 8 weight bits: exact for every
-    even weight in ``[-256, 254]``) into a ``LIFReset`` that is reset every step
-    and fires iff ``W_l h_{l-1} > 512``. Sample ``k`` enters in step
-    ``k + 1`` and each of the ``L + 1`` layers adds one step, so ``n``
-    samples take ``n + L + 1`` steps. Lava's 24-bit current holds
-    ``|W_l h_{l-1}| < 2**17``.
-
-    Parameters
-    ----------
-    path : path-like
-        A netx file (`read_netx`).
-    X : array_like, shape (n, n_in)
-        Binary input spikes.
-    tag : str
-        Lava model tag; ``"fixed_pt"`` (the bit-accurate models).
-
-    Returns
-    -------
-    ndarray of uint8, shape (n, n_out)
-
-    Raises
-    ------
-    ExportError
-        As `read_netx`.
-    ShapeError
-        If ``X`` does not have ``n_in`` columns.
-    """
-    from lava_backprop.runtime import import_lava_multiprocessing
-
-    import_lava_multiprocessing()
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
-
-    mats = read_netx(path)
-    X = np.asarray(X, dtype=int)
-    if X.ndim != 2 or X.shape[1] != mats[0].shape[1]:
-        raise ShapeError(f"X must have shape (n, {mats[0].shape[1]}) for {path}, got {X.shape}")
-    n, delay = X.shape[0], len(mats)
-    data = np.zeros((mats[0].shape[1], n + delay), dtype=int)
-    data[:, :n] = X.T
-    sink = _lava_chain(mats, data)
-    try:
-        sink.run(condition=RunSteps(num_steps=n + delay), run_cfg=Loihi2SimCfg(select_tag=tag))
-        out = np.asarray(sink.data.get())
-    finally:
-        sink.stop()
-    return out[:, delay : n + delay].T.astype(np.uint8)
