@@ -310,7 +310,8 @@ def _cmd_export(args) -> int:
         raise ValueError(f"{out} exists; choose another --out")
     weights = [ckpt.stores[f"w{i}"] for i in range(1, ckpt.size.n_hidden + 2)]
     (export_nir if args.format == "nir" else export_netx)(weights, out)
-    print(f"{args.format}: {out} ({ckpt.size} network, epoch {ckpt.epoch})")
+    loader = {"nir": "snnTorch import_from_nir, or Norse from_nir with dt=1e-4", "netx": "lava-dl netx.hdf5.Network"}
+    print(f"{args.format}: {out} ({ckpt.size} network, epoch {ckpt.epoch}); load it with {loader[args.format]}")
     return 0
 
 

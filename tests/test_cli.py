@@ -97,7 +97,9 @@ def test_two_hidden_layers_round_trip(tmp_path, data_root, capsys):
     for fmt in ("nir", "netx"):
         path = tmp_path / f"deep.{fmt}"
         assert main(["export", str(out), "--format", fmt, "--out", str(path)]) == 0
-        assert "400-24-16-10 network" in capsys.readouterr().out
+        printed = capsys.readouterr().out
+        assert "400-24-16-10 network" in printed
+        assert {"nir": "Norse from_nir with dt=1e-4", "netx": "lava-dl netx.hdf5.Network"}[fmt] in printed
     import nir
 
     np.testing.assert_array_equal(run_lif_chain(nir.read(str(tmp_path / "deep.nir")), test.X[:200]), o_want)
