@@ -41,7 +41,7 @@ test: bootstrap
 test-install: bootstrap
 	$(BIN)/python -m pytest -m install $(PYTEST_ARGS)
 
-# A venv of its own: lava-dl's PyTorch is 5.6 GB, built once and reused.
+# A venv of its own: lava-dl's PyTorch takes about 6 GB; built once, reused.
 bootstrap-interop:
 	@VENV=$(INTEROP_VENV) EXTRAS=test,interop bash scripts/bootstrap.sh
 
