@@ -53,6 +53,7 @@ and a failed export leaves no partial file.
 import io
 import os
 import uuid
+import warnings
 
 import h5py
 import nir
@@ -63,7 +64,7 @@ from lava_backprop.files import atomic_path
 from lava_backprop.params import CIRCUIT
 from lava_backprop.weights import check_stores
 
-__all__ = ["NIR_DT", "to_nir", "export_nir", "export_netx", "read_netx"]
+__all__ = ["NIR_DT", "NETX_SUM_LIMIT", "to_nir", "export_nir", "export_netx", "netx_reach", "read_netx"]
 
 THRESHOLD = CIRCUIT.act_threshold  # 512
 
@@ -80,6 +81,18 @@ def _check_weights(weights) -> list[np.ndarray]:
     """Validate ``[W_1, .., W_{L+1}]`` (`lava_backprop.weights.check_stores`); return int32 copies."""
     size, stores = check_stores(weights)
     return [stores[f"w{i}"] for i in range(1, size.n_hidden + 2)]
+
+
+#: lava-dl's Lava neurons hold 64 W h in a 24-bit current that wraps past 2**23: sums must stay below this.
+NETX_SUM_LIMIT = 2**17
+
+
+def netx_reach(weights) -> list[int]:
+    """The largest ``|W_l h|`` any binary ``h`` can give, per layer: a row's positive or negative weights summed."""
+    reach = []
+    for w in (np.asarray(m, dtype=np.int64) for m in weights):
+        reach.append(int(max(np.clip(w, 0, None).sum(axis=1).max(), -np.clip(w, None, 0).sum(axis=1).min())))
+    return reach
 
 
 def _write_file(path: os.PathLike, data: bytes) -> None:
@@ -223,9 +236,21 @@ def export_netx(weights, path: os.PathLike) -> None:
     lava-dl 0.6.0's ``lava.lib.dl.netx.hdf5.Network`` loads these weights
     exactly (its ``optimize_weight_bits`` clips only weights above 254 in a
     mixed-sign matrix) and runs the circuit to the rule's output spikes, one
-    step per dense layer later (``tests/test_interop.py``).
+    step per dense layer later (``tests/test_interop.py``), while every sum
+    ``|W_l h_{l-1}| < 2**17`` (`NETX_SUM_LIMIT`): Lava's neurons hold
+    ``64 W_l h_{l-1}`` in a 24-bit current that wraps beyond. Sums stay below
+    it whenever ``n_{l-1} <= 516`` (516 * 254 < 2**17); for wider layers the
+    export warns if some input could reach it (`netx_reach`).
     """
     mats = _check_weights(weights)
+    over = [(lay, r) for lay, r in enumerate(netx_reach(mats), start=1) if r >= NETX_SUM_LIMIT]
+    if over:
+        where = ", ".join(f"W{lay} up to {r}" for lay, r in over)
+        warnings.warn(
+            f"{path}: lava-dl runs this netx file exactly only while every |W_l h| < {NETX_SUM_LIMIT}, and some inputs "
+            f"can give more ({where}): its 24-bit current would wrap there",
+            stacklevel=2,
+        )
     _write_file(path, _netx_image(mats))
 
 

@@ -96,3 +96,16 @@ def run_lif_chain(graph, X):
                 state[i] = np.where(value > 0, node.v_reset, v)
         out.append(value)
     return np.array(out, dtype=np.uint8)
+
+
+def wide_network(n_in=600):
+    """Three hidden units that each sum 254 per active input, and an o that fires iff they do.
+
+    Input ``k`` of ``X`` has its first ``ks[k]`` bits on, so ``W_1 x = 254 ks[k]``:
+    the rows straddle ``2**17`` (516 * 254 = 131 064 < 131 072 < 517 * 254).
+    """
+    w1 = np.full((3, n_in), 254)
+    w2 = np.full((1, 3), 254)
+    ks = np.array([2, 3, 515, 516, 517, 560, n_in, 1, 516])
+    X = (np.arange(n_in)[None, :] < ks[:, None]).astype(np.uint8)
+    return [w1, w2], X, ks

@@ -4,6 +4,8 @@
 The peer tools (snnTorch, Norse, lava-dl) run them in test_interop (``make test-interop``).
 """
 
+import warnings
+
 import h5py
 import nir
 import numpy as np
@@ -15,11 +17,12 @@ from export_testing import (
     forward,
     lively_network,
     run_lif_chain,
+    wide_network,
 )
 
 from lava_backprop import export, make_engine
 from lava_backprop.errors import ExportError, ShapeError, WeightError
-from lava_backprop.export import NIR_DT, export_netx, export_nir, read_netx, to_nir
+from lava_backprop.export import NETX_SUM_LIMIT, NIR_DT, export_netx, export_nir, netx_reach, read_netx, to_nir
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -177,3 +180,17 @@ def test_writes_replace_files_atomically(tmp_path, monkeypatch):
         export_nir(mats, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.net", "net.nir"]
     assert target.read_bytes() == b"previous"
+
+
+def test_netx_export_warns_when_a_sum_can_reach_lava_dls_limit(tmp_path):
+    """lava-dl's neurons wrap sums of 2**17 and more (test_interop); the export says when inputs can reach them."""
+    mats, _, _ = wide_network(600)
+    assert netx_reach(mats) == [600 * 254, 3 * 254]
+    assert netx_reach([-np.asarray(mats[0]), mats[1]])[0] == 600 * 254
+    with pytest.warns(UserWarning, match=rf"every \|W_l h\| < {NETX_SUM_LIMIT}.*W1 up to 152400"):
+        export_netx(mats, tmp_path / "wide.net")
+    np.testing.assert_array_equal(read_netx(tmp_path / "wide.net")[0], mats[0])
+    narrow, _, _ = wide_network(516)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export_netx(narrow, tmp_path / "narrow.net")

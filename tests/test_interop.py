@@ -22,14 +22,21 @@ import json
 import nir
 import numpy as np
 import pytest
-from export_testing import assert_extremes_matter, assert_lively, extreme_network, forward, lively_network
+from export_testing import (
+    assert_extremes_matter,
+    assert_lively,
+    extreme_network,
+    forward,
+    lively_network,
+    wide_network,
+)
 from lava_testing import no_leftover_workers  # noqa: F401
 
 from lava_backprop import make_engine
 from lava_backprop.checkpoint import load_checkpoint
 from lava_backprop.cli import main
 from lava_backprop.data import load_dataset
-from lava_backprop.export import NIR_DT, export_netx, export_nir
+from lava_backprop.export import NETX_SUM_LIMIT, NIR_DT, export_netx, export_nir
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
@@ -153,3 +160,19 @@ def test_norse_needs_the_graphs_step(tmp_path):
     want = forward(mats, X)[0][-1].astype(np.uint8)
     assert _rows_equal(run_norse(tmp_path / "deep.nir", X, dt=1e-3), want) < len(X)
     assert NIR_DT == 1e-4
+
+
+def test_lava_dl_is_exact_below_its_sum_limit_and_wraps_above(tmp_path):
+    """The limit the netx export warns about is lava-dl's: 516 * 254 passes, 517 * 254 wraps; NIR peers have none."""
+    mats, X, ks = wide_network(600)
+    want = forward(mats, X)[0][-1][:, 0].astype(np.uint8)
+    assert want.tolist() == [0, 1, 1, 1, 1, 1, 1, 0, 1], "the units fire from 3 active inputs (762 > 512)"
+    with pytest.warns(UserWarning, match="W1 up to 152400"):
+        export_netx(mats, tmp_path / "wide.net")
+    got = run_lava_dl(tmp_path / "wide.net", X)[:, 0]
+    below = 254 * ks < NETX_SUM_LIMIT
+    np.testing.assert_array_equal(got[below], want[below])
+    assert not got[~below].any(), "lava-dl's current wraps to negative above the limit"
+    export_nir(mats, tmp_path / "wide.nir")
+    for run in (run_snntorch, run_norse):
+        np.testing.assert_array_equal(run(tmp_path / "wide.nir", X)[:, 0], want)
