@@ -36,8 +36,10 @@ netx HDF5 (the ``layer/<i>/...`` layout that lava-dl's slayer writes and
 ``input`` (no neuron, so lava-dl feeds the spikes straight into layer 1) and
 layers ``1 .. L+1`` ``dense``, each with a memoryless CUBA neuron of
 threshold 512. lava-dl's network adds one step per dense layer: sample ``k``
-fed in step ``k`` gives its o in step ``k + L + 1``. `read_netx` reads the
-weights back, for an engine (``make_engine("reference", read_netx(path))``).
+fed in step ``k`` gives its o in step ``k + L + 1``, exact while every
+``|W_l h_{l-1}| < 2**17`` (`export_netx` warns when inputs could reach it).
+`read_netx` reads the weights back, for an engine
+(``make_engine("reference", read_netx(path))``).
 
 The peer tools themselves run both files to the rule's output spikes in
 ``make test-interop`` (``tests/test_interop.py``).
@@ -231,16 +233,23 @@ def export_netx(weights, path: os.PathLike) -> None:
         If the file cannot be written (a full disk: ``errno.ENOSPC``);
         ``path`` is then left as it was.
 
+    Warns
+    -----
+    UserWarning
+        If some binary input could make ``|W_l h_{l-1}|`` reach ``2**17``
+        (`netx_reach`), or a matrix is all zero: lava-dl would not run the
+        file exactly, or not load it. The file is written all the same.
+
     Notes
     -----
-    lava-dl 0.6.0's ``lava.lib.dl.netx.hdf5.Network`` loads these weights
-    exactly (its ``optimize_weight_bits`` clips only weights above 254 in a
-    mixed-sign matrix) and runs the circuit to the rule's output spikes, one
-    step per dense layer later (``tests/test_interop.py``), while every sum
-    ``|W_l h_{l-1}| < 2**17`` (`NETX_SUM_LIMIT`): Lava's neurons hold
-    ``64 W_l h_{l-1}`` in a 24-bit current that wraps beyond. Sums stay below
-    it whenever ``n_{l-1} <= 516`` (516 * 254 < 2**17); for wider layers the
-    export warns if some input could reach it (`netx_reach`).
+    lava-dl 0.6.0's ``lava.lib.dl.netx.hdf5.Network`` loads the weights of
+    every matrix that has a positive weight exactly (an all-negative one,
+    whose layer never fires, only approximately, which changes no spike; an
+    all-zero one it cannot load) and runs the circuit to the rule's output
+    spikes, one step per dense layer later (``tests/test_interop.py``), while
+    every sum ``-2**17 < W_l h_{l-1} < 2**17`` (`NETX_SUM_LIMIT`): Lava's
+    neurons hold ``64 W_l h_{l-1}`` in a 24-bit current that wraps beyond.
+    Sums stay inside whenever ``n_{l-1} <= 511`` (511 * 256 < 2**17).
     """
     mats = _check_weights(weights)
     over = [(lay, r) for lay, r in enumerate(netx_reach(mats), start=1) if r >= NETX_SUM_LIMIT]
@@ -251,6 +260,8 @@ def export_netx(weights, path: os.PathLike) -> None:
             f"can give more ({where}): its 24-bit current would wrap there",
             stacklevel=2,
         )
+    for lay in (lay for lay, w in enumerate(mats, start=1) if not w.any()):
+        warnings.warn(f"{path}: W{lay} is all zero, and lava-dl 0.6.0 cannot load such a layer", stacklevel=2)
     _write_file(path, _netx_image(mats))
 
 

@@ -99,13 +99,15 @@ def run_lif_chain(graph, X):
 
 
 def wide_network(n_in=600):
-    """Three hidden units that each sum 254 per active input, and an o that fires iff they do.
+    """Sums that straddle ``2**17`` from above and below: three units add 254, three add -256 per active input.
 
-    Input ``k`` of ``X`` has its first ``ks[k]`` bits on, so ``W_1 x = 254 ks[k]``:
-    the rows straddle ``2**17`` (516 * 254 = 131 064 < 131 072 < 517 * 254).
+    Sample ``k`` of ``X`` has its first ``ks[k]`` bits on. o_0 fires iff the
+    positive units do (``254 k > 512``); o_1 reads the negative units, which
+    never fire. ``W_1 x`` reaches ``2**17 = 131 072`` between 516 and 517
+    active inputs (``254 k``) and at 512 (``-256 k``).
     """
-    w1 = np.full((3, n_in), 254)
-    w2 = np.full((1, 3), 254)
-    ks = np.array([2, 3, 515, 516, 517, 560, n_in, 1, 516])
+    w1 = np.concatenate([np.full((3, n_in), 254), np.full((3, n_in), -256)])
+    w2 = np.array([[254] * 3 + [0] * 3, [0] * 3 + [254] * 3])
+    ks = np.array([2, 3, 511, 512, 515, 516, 517, 560, n_in, 1, 511])
     X = (np.arange(n_in)[None, :] < ks[:, None]).astype(np.uint8)
     return [w1, w2], X, ks

@@ -183,14 +183,24 @@ def test_writes_replace_files_atomically(tmp_path, monkeypatch):
 
 
 def test_netx_export_warns_when_a_sum_can_reach_lava_dls_limit(tmp_path):
-    """lava-dl's neurons wrap sums of 2**17 and more (test_interop); the export says when inputs can reach them."""
+    """lava-dl's neurons wrap sums of +-2**17 (test_interop); the export says when inputs can reach them."""
     mats, _, _ = wide_network(600)
-    assert netx_reach(mats) == [600 * 254, 3 * 254]
-    assert netx_reach([-np.asarray(mats[0]), mats[1]])[0] == 600 * 254
-    with pytest.warns(UserWarning, match=rf"every \|W_l h\| < {NETX_SUM_LIMIT}.*W1 up to 152400"):
+    assert netx_reach(mats) == [600 * 256, 3 * 254]
+    assert netx_reach([np.clip(mats[0], 0, None), mats[1]])[0] == 600 * 254
+    with pytest.warns(UserWarning, match=rf"every \|W_l h\| < {NETX_SUM_LIMIT}.*W1 up to 153600"):
         export_netx(mats, tmp_path / "wide.net")
     np.testing.assert_array_equal(read_netx(tmp_path / "wide.net")[0], mats[0])
-    narrow, _, _ = wide_network(516)
+    narrow, _, _ = wide_network(511)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         export_netx(narrow, tmp_path / "narrow.net")
+    with pytest.warns(UserWarning, match="W1 up to 131072"):
+        export_netx(wide_network(512)[0], tmp_path / "limit.net")
+
+
+def test_netx_export_warns_of_an_all_zero_layer(tmp_path):
+    """lava-dl 0.6.0 cannot load a dense layer whose weights are all zero (test_interop)."""
+    mats, _ = lively_network(SIZES[2])
+    with pytest.warns(UserWarning, match="W2 is all zero"):
+        export_netx([mats[0], np.zeros_like(mats[1]), mats[2]], tmp_path / "zero.net")
+    np.testing.assert_array_equal(read_netx(tmp_path / "zero.net")[1], 0)

@@ -162,17 +162,31 @@ def test_norse_needs_the_graphs_step(tmp_path):
     assert NIR_DT == 1e-4
 
 
-def test_lava_dl_is_exact_below_its_sum_limit_and_wraps_above(tmp_path):
-    """The limit the netx export warns about is lava-dl's: 516 * 254 passes, 517 * 254 wraps; NIR peers have none."""
+def test_lava_dl_is_exact_below_its_sum_limit_and_wraps_at_it(tmp_path):
+    """The limit the netx export warns about is lava-dl's: sums of 2**17 and -2**17 wrap; the NIR peers have none."""
     mats, X, ks = wide_network(600)
-    want = forward(mats, X)[0][-1][:, 0].astype(np.uint8)
-    assert want.tolist() == [0, 1, 1, 1, 1, 1, 1, 0, 1], "the units fire from 3 active inputs (762 > 512)"
-    with pytest.warns(UserWarning, match="W1 up to 152400"):
+    want = forward(mats, X)[0][-1].astype(np.uint8)
+    assert want[:, 0].tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1] and not want[:, 1].any()
+    with pytest.warns(UserWarning, match="W1 up to 153600"):
         export_netx(mats, tmp_path / "wide.net")
-    got = run_lava_dl(tmp_path / "wide.net", X)[:, 0]
+    got = run_lava_dl(tmp_path / "wide.net", X)
     below = 254 * ks < NETX_SUM_LIMIT
-    np.testing.assert_array_equal(got[below], want[below])
-    assert not got[~below].any(), "lava-dl's current wraps to negative above the limit"
+    np.testing.assert_array_equal(got[below, 0], want[below, 0])
+    assert not got[~below, 0].any(), "lava-dl's current wraps to negative past +2**17: the units fall silent"
+    below = 256 * ks < NETX_SUM_LIMIT
+    assert not got[below, 1].any()
+    assert got[~below, 1].all(), "lava-dl's current wraps to positive at -2**17: the units fire"
     export_nir(mats, tmp_path / "wide.nir")
     for run in (run_snntorch, run_norse):
-        np.testing.assert_array_equal(run(tmp_path / "wide.nir", X)[:, 0], want)
+        np.testing.assert_array_equal(run(tmp_path / "wide.nir", X), want)
+
+
+def test_lava_dl_cannot_load_an_all_zero_layer(tmp_path):
+    """Why the netx export warns of an all-zero matrix: lava-dl 0.6.0 fails while sizing its weights."""
+    from lava.lib.dl.netx.hdf5 import Network
+
+    mats, _ = lively_network([16, 12, 10, 5])
+    with pytest.warns(UserWarning, match="all zero"):
+        export_netx([mats[0], np.zeros_like(mats[1]), mats[2]], tmp_path / "zero.net")
+    with pytest.raises(OverflowError):
+        Network(net_config=str(tmp_path / "zero.net"))
