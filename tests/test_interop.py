@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Peer tools load our exports and run them to the rule's output spikes.
 
-Networks are trained with the CLI on MNIST20 (one and two hidden layers),
+Networks are trained with the CLI on MNIST20 (one, two and three hidden layers),
 exported with ``lava-backprop export``, and run on 400 test images, one image
 per step with the state carried from step to step, in:
 
@@ -10,8 +10,9 @@ per step with the state carried from step to step, in:
 - lava-dl's ``netx.hdf5.Network`` in Lava's simulator (the netx file).
 
 Their output spikes must equal the reference engine's ``o`` on every image.
-A three-hidden-layer network and the extreme network (weights -256 and 254,
-sums exactly at the threshold) cover depth and the edges.
+A lively random network of three hidden layers (300 samples) and the extreme
+network (weights -256 and 254, sums exactly at the threshold) are held to the
+rule's forward pass; further tests show lava-dl's limits and Norse's step.
 
 These need PyTorch, snnTorch, Norse and lava-dl: ``make test-interop`` runs
 them in ``.venv-interop``; ``make test`` deselects them (marker ``interop``).
@@ -41,7 +42,7 @@ from lava_backprop.export import NETX_SUM_LIMIT, NIR_DT, export_netx, export_nir
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
 N_TEST = 400
-HIDDEN = {"1 hidden": "400", "2 hidden": "120,60"}
+HIDDEN = {"1 hidden": "400", "2 hidden": "120,60", "3 hidden": "160,80,40"}
 
 
 def _rows_equal(got: np.ndarray, want: np.ndarray) -> int:
@@ -62,7 +63,7 @@ def trained(request, tmp_path_factory, data_root):
     with make_engine("reference", ckpt.stores) as engine:
         o, z = engine.predict(X)
     test = json.loads((out / "run" / "metrics.json").read_text())[-1]["test"]
-    assert test["argmax_z"] > 0.8, "the network must have learned"
+    assert test["argmax_z"] > 0.7, "the network must have learned (chance: 10 %)"
     assert 0.3 < o.any(axis=1).mean() and o.sum(axis=1).max() >= 1, "o must fire on many images"
     return {"nir": out / "net.nir", "netx": out / "net.net", "X": X, "o": o, "name": request.param}
 
