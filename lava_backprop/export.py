@@ -73,6 +73,9 @@ THRESHOLD = CIRCUIT.act_threshold  # 512
 #: The NIR graph's time step and every LIF's time constant, in seconds (snnTorch's fixed step).
 NIR_DT = 1e-4
 
+#: lava-dl's Lava neurons hold 64 W h in a 24-bit current that wraps past 2**23: sums must stay below this.
+NETX_SUM_LIMIT = 2**17
+
 #: lava-dl's CUBA neuron with full current and voltage decay: lava-dl builds
 #: ``LIF(du=iDecay - 1, dv=vDecay, vth=vThMant)``; Lava's fixed-point LIF decays
 #: by ``du + 1`` and ``dv`` out of 4096, so nothing is carried to the next step.
@@ -83,10 +86,6 @@ def _check_weights(weights) -> list[np.ndarray]:
     """Validate ``[W_1, .., W_{L+1}]`` (`lava_backprop.weights.check_stores`); return int32 copies."""
     size, stores = check_stores(weights)
     return [stores[f"w{i}"] for i in range(1, size.n_hidden + 2)]
-
-
-#: lava-dl's Lava neurons hold 64 W h in a 24-bit current that wraps past 2**23: sums must stay below this.
-NETX_SUM_LIMIT = 2**17
 
 
 def netx_reach(weights) -> list[int]:

@@ -61,7 +61,7 @@ def trained(request, tmp_path_factory, data_root):
     ckpt = load_checkpoint(out / "run")
     X = load_dataset("mnist20", "test", data_root).X[:N_TEST]
     with make_engine("reference", ckpt.stores) as engine:
-        o, z = engine.predict(X)
+        o, _ = engine.predict(X)
     test = json.loads((out / "run" / "metrics.json").read_text())[-1]["test"]
     assert test["argmax_z"] > 0.7, "the network must have learned (chance: 10 %)"
     assert 0.3 < o.any(axis=1).mean() and o.sum(axis=1).max() >= 1, "o must fire on many images"
